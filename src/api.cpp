@@ -1,0 +1,95 @@
+// The public API: runs the pipeline steps, measures them, and turns every failure into an Error value.
+#include <chrono>
+#include <exception>
+#include <new>
+
+#include "analyze/openapi_operations.h"
+#include "common/json.h"
+#include "intake/openapi_spec.h"
+#include "manifest/tools.h"
+#include "smeltsec/smeltsec.h"
+
+namespace smeltsec {
+namespace {
+
+class Stopwatch {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+    return ms;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// No exception leaves the core: allocation failures and library bugs become an "internal" error value.
+template <class F>
+auto guarded(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return Error{"out_of_memory", "the input needs more memory than is available", ""};
+  } catch (const std::exception& e) {
+    return Error{"internal", std::string("internal error: ") + e.what(), ""};
+  } catch (...) {
+    return Error{"internal", "internal error", ""};
+  }
+}
+
+json::Value notes_value(const std::vector<std::string>& a, const std::vector<std::string>& b, json::Allocator& alloc) {
+  json::Value notes(rapidjson::kArrayType);
+  for (const auto* list : {&a, &b}) {
+    for (const auto& n : *list) notes.PushBack(json::make_string(n, alloc), alloc);
+  }
+  return notes;
+}
+
+}  // namespace
+
+const char* version() { return "0.1.0"; }
+
+Result<std::string> analyze_spec(const SourceBundle& bundle, const SpecOptions& options) {
+  return guarded([&]() -> Result<std::string> {
+    auto spec = intake::load_openapi(bundle, options.entry);
+    if (!spec) return spec.error();
+    auto ops = analyze::collect_operations(spec.value());
+    if (!ops) return ops.error();
+    return manifest::candidates_json(spec.value(), ops.value());
+  });
+}
+
+Result<ManifestOutput> generate_manifest(const SourceBundle& bundle, const SpecOptions& options) {
+  return guarded([&]() -> Result<ManifestOutput> {
+    Stopwatch clock;
+    auto spec = intake::load_openapi(bundle, options.entry);
+    if (!spec) return spec.error();
+    const double intake_ms = clock.lap();
+    auto ops = analyze::collect_operations(spec.value());
+    if (!ops) return ops.error();
+    const double analyze_ms = clock.lap();
+    manifest::BuildOptions build_options{options.mode, options.max_tools};
+    auto built = manifest::build_manifest(spec.value(), ops.value(), build_options);
+    if (!built) return built.error();
+    const double tools_ms = clock.lap();
+
+    json::Document report(rapidjson::kObjectType);
+    json::Allocator& a = report.GetAllocator();
+    json::add(report, "source", manifest::source_json(spec.value(), a), a);
+    json::add(report, "mode", built.value().mode, a);
+    json::add(report, "operations", json::Value(static_cast<uint64_t>(ops.value().size())), a);
+    json::add(report, "tools", json::Value(static_cast<uint64_t>(built.value().tools)), a);
+    json::add(report, "manifestBytes", json::Value(static_cast<uint64_t>(built.value().manifest_json.size())), a);
+    json::add(report, "notes", notes_value(spec.value().notes, built.value().notes, a), a);
+    json::Value timings(rapidjson::kObjectType);
+    json::add(timings, "intake", json::Value(intake_ms), a);
+    json::add(timings, "analyze", json::Value(analyze_ms), a);
+    json::add(timings, "tools", json::Value(tools_ms), a);
+    json::add(report, "timingsMs", std::move(timings), a);
+    return ManifestOutput{std::move(built.value().manifest_json), json::write(report, false)};
+  });
+}
+
+}  // namespace smeltsec

@@ -1,0 +1,223 @@
+#include "common/text.h"
+
+#include <cctype>
+
+namespace smeltsec::text {
+namespace {
+bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+std::pair<std::size_t, std::size_t> line_col(std::string_view s, std::size_t offset) {
+  if (offset > s.size()) offset = s.size();
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (s[i] == '\n') {
+      ++line;
+      col = 1;
+    } else if (!is_continuation(static_cast<unsigned char>(s[i]))) {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    unsigned min;
+    unsigned cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1, min = 0x80, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, min = 0x800, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, min = 0x10000, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if (!is_continuation(p[i])) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += is_continuation(static_cast<unsigned char>(c)) ? 0 : 1;
+  return n;
+}
+
+std::vector<std::string> split_words(std::string_view s) {
+  std::vector<std::string> words;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty()) words.push_back(std::move(cur));
+    cur.clear();
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (!is_alnum(c) || static_cast<unsigned char>(c) >= 0x80) {
+      flush();
+      continue;
+    }
+    if (!cur.empty()) {
+      const char prev = s[i - 1];
+      const bool next_lower = i + 1 < s.size() && is_lower(s[i + 1]);
+      // fooBar | HTTPServer (P starts "Server") | v2Api: a new word starts at these capitals.
+      if (is_upper(c) && (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower))) flush();
+    }
+    cur.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  flush();
+  return words;
+}
+
+std::string join(const std::vector<std::string>& words, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i) out += sep;
+    out += words[i];
+  }
+  return out;
+}
+
+std::string normalize_whitespace(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::string line;
+  int blank_run = 0;
+  auto flush_line = [&] {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (line.empty()) {
+      ++blank_run;
+    } else {
+      if (!out.empty()) out += blank_run > 0 ? "\n\n" : "\n";
+      out += line;
+      blank_run = 0;
+    }
+    line.clear();
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\r') {
+      flush_line();
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    } else if (c == '\n') {
+      flush_line();
+    } else if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+      if (!line.empty() && line.back() != ' ') line.push_back(' ');
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      // other control characters carry no meaning in a description
+    } else {
+      line.push_back(c);
+    }
+  }
+  flush_line();
+  return out;
+}
+
+std::string truncate_words(std::string_view s, std::size_t max_chars) {
+  if (utf8_length(s) <= max_chars) return std::string(s);
+  if (max_chars == 0) return {};
+  // Byte offset where code point number (max_chars - 1) starts: room for the ellipsis.
+  std::size_t limit = 0, chars = 0;
+  while (limit < s.size() && chars < max_chars - 1) {
+    ++limit;
+    while (limit < s.size() && is_continuation(static_cast<unsigned char>(s[limit]))) ++limit;
+    ++chars;
+  }
+  std::size_t cut = limit;
+  while (cut > 0 && s[cut] != ' ' && s[cut] != '\n') --cut;
+  if (cut == 0) cut = limit;  // one enormous word: cut it at a code point boundary
+  std::string out(s.substr(0, cut));
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == ',' || out.back() == ';' ||
+                          out.back() == ':')) {
+    out.pop_back();
+  }
+  out += "\xE2\x80\xA6";  // …
+  return out;
+}
+
+std::string json_pointer_escape(std::string_view token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> json_pointer_tokens(std::string_view pointer) {
+  std::string decoded = percent_decode(pointer);
+  std::string_view p = decoded;
+  if (!p.empty() && p[0] == '#') p.remove_prefix(1);
+  std::vector<std::string> tokens;
+  if (p.empty()) return tokens;
+  if (p[0] == '/') p.remove_prefix(1);
+  std::string cur;
+  for (std::size_t i = 0; i <= p.size(); ++i) {
+    if (i == p.size() || p[i] == '/') {
+      tokens.push_back(std::move(cur));
+      cur.clear();
+    } else if (p[i] == '~' && i + 1 < p.size() && (p[i + 1] == '0' || p[i + 1] == '1')) {
+      cur += p[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else {
+      cur += p[i];
+    }
+  }
+  return tokens;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace smeltsec::text

@@ -1,0 +1,66 @@
+#include "smeltsec/bundle.h"
+
+#include <vector>
+
+namespace smeltsec {
+
+std::string normalize_bundle_path(std::string_view path) {
+  if (path.empty() || path.find('\0') != std::string_view::npos) return {};
+  std::string p(path);
+  for (char& c : p) {
+    if (c == '\\') c = '/';
+  }
+  if (p[0] == '/' || (p.size() > 1 && p[1] == ':')) return {};  // absolute, or a drive letter
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= p.size()) {
+    std::size_t end = p.find('/', start);
+    if (end == std::string::npos) end = p.size();
+    std::string part = p.substr(start, end - start);
+    if (part == "..") {
+      if (parts.empty()) return {};
+      parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(std::move(part));
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out += '/';
+    out += part;
+  }
+  return out;
+}
+
+Status SourceBundle::add_file(std::string_view path, std::string bytes) {
+  const std::string where(path.substr(0, 200));
+  if (path.size() > limits_.max_path_bytes) {
+    return Error{"path_limit", "the path is longer than " + std::to_string(limits_.max_path_bytes) + " bytes", where};
+  }
+  std::string norm = normalize_bundle_path(path);
+  if (norm.empty()) return Error{"bad_path", "the path is empty, absolute or leaves the bundle root", where};
+  if (files_.size() >= limits_.max_files) {
+    return Error{"file_limit", "the bundle already holds " + std::to_string(limits_.max_files) + " files", where};
+  }
+  if (bytes.size() > limits_.max_document_bytes) {
+    return Error{"size_limit",
+                 "the file is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                     std::to_string(limits_.max_document_bytes),
+                 where};
+  }
+  if (total_bytes_ + bytes.size() > limits_.max_bundle_bytes) {
+    return Error{"size_limit", "the bundle would exceed " + std::to_string(limits_.max_bundle_bytes) + " bytes", where};
+  }
+  if (files_.count(norm)) return Error{"duplicate_path", "the bundle already has this file", norm};
+  total_bytes_ += bytes.size();
+  files_.emplace(std::move(norm), std::move(bytes));
+  return Ok{};
+}
+
+const std::string* SourceBundle::find(std::string_view path) const {
+  auto it = files_.find(std::string(path));
+  return it == files_.end() ? nullptr : &it->second;
+}
+
+}  // namespace smeltsec

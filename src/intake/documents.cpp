@@ -1,0 +1,122 @@
+#include "intake/documents.h"
+
+#include <cctype>
+#include <vector>
+
+#include "common/text.h"
+#include "intake/yaml.h"
+
+namespace smeltsec::intake {
+
+std::string Trail::pointer() const {
+  std::vector<std::string_view> tokens;
+  const Trail* t = this;
+  for (; t != nullptr && t->doc == nullptr; t = t->parent) tokens.push_back(t->token);
+  std::string out = t != nullptr && !t->prefix.empty() ? std::string(t->prefix) : "#";
+  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) out += "/" + text::json_pointer_escape(*it);
+  return out;
+}
+
+std::string Trail::where() const {
+  const Trail* t = this;
+  while (t != nullptr && t->doc == nullptr) t = t->parent;
+  return (t != nullptr ? t->doc->path : std::string()) + pointer();
+}
+
+Result<const Document*> DocumentStore::load(const std::string& path) {
+  if (auto it = docs_.find(path); it != docs_.end()) return static_cast<const Document*>(it->second.get());
+  const std::string* bytes = bundle_.find(path);
+  if (bytes == nullptr) {
+    Error e{"missing_file", "the bundle has no file '" + path + "'", path};
+    e.needs.push_back(path);
+    return e;
+  }
+  auto doc = std::make_unique<Document>();
+  doc->path = path;
+  std::string_view content(*bytes);
+  if (!text::is_valid_utf8(content)) return Error{"encoding", "the file is not valid UTF-8 text", path};
+  if (text::starts_with(content, "\xEF\xBB\xBF")) content.remove_prefix(3);  // byte order mark
+  std::size_t first = 0;
+  while (first < content.size() && std::isspace(static_cast<unsigned char>(content[first]))) ++first;
+  const bool is_json = first < content.size() && (content[first] == '{' || content[first] == '[');
+  Status parsed = is_json ? json::parse(content, path, bundle_.limits(), doc->buffer, doc->dom)
+                          : yaml_to_json(content, path, bundle_.limits(), doc->dom);
+  if (!parsed) return parsed.error();
+  const Document* out = doc.get();
+  docs_.emplace(path, std::move(doc));
+  return out;
+}
+
+Result<RefTarget> DocumentStore::resolve(std::string_view ref, const Document* from, const Trail& at) {
+  const std::string from_path = from != nullptr ? from->path : std::string();
+  std::string cache_key = from_path + "\n" + std::string(ref);
+  if (auto it = cache_.find(cache_key); it != cache_.end()) return it->second;
+
+  const std::size_t hash = ref.find('#');
+  std::string_view file_part = ref.substr(0, hash);
+  std::string_view fragment = hash == std::string_view::npos ? std::string_view() : ref.substr(hash);
+  if (file_part.find("://") != std::string_view::npos || text::starts_with(file_part, "//")) {
+    return Error{"remote_ref",
+                 "remote $ref '" + std::string(ref) + "' is never fetched; download it into the bundle and refer to "
+                 "it by a relative path",
+                 at.where()};
+  }
+  std::string target_path = from_path;
+  if (!file_part.empty()) {
+    std::string decoded = text::percent_decode(file_part);
+    const std::size_t slash = from_path.rfind('/');
+    std::string joined = slash == std::string::npos ? decoded : from_path.substr(0, slash + 1) + decoded;
+    if (!decoded.empty() && decoded[0] == '/') joined = decoded;
+    target_path = normalize_bundle_path(joined);
+    if (target_path.empty()) {
+      return Error{"ref_outside_bundle",
+                   "$ref '" + std::string(ref) + "' points outside the bundle (give the folder that holds every "
+                   "referenced file as the bundle root)",
+                   at.where()};
+    }
+  }
+  auto doc = load(target_path);
+  if (!doc) {
+    Error e = doc.error();
+    if (e.code == "missing_file") {
+      e.message = "$ref '" + std::string(ref) + "' points to '" + target_path + "', which is not in the bundle";
+      e.where = at.where();
+    }
+    return e;
+  }
+  const json::Value* v = &doc.value()->dom;
+  for (const std::string& token : text::json_pointer_tokens(fragment)) {
+    const json::Value* next = nullptr;
+    if (v->IsObject()) {
+      next = json::get(v, token);
+    } else if (v->IsArray()) {
+      char* end = nullptr;
+      unsigned long idx = std::strtoul(token.c_str(), &end, 10);
+      if (!token.empty() && end != nullptr && *end == '\0' && idx < v->Size()) {
+        next = &(*v)[static_cast<rapidjson::SizeType>(idx)];
+      }
+    }
+    if (next == nullptr) {
+      return Error{"ref_not_found", "$ref '" + std::string(ref) + "' points to nothing ('" + token + "' is missing)",
+                   at.where()};
+    }
+    v = next;
+  }
+  RefTarget target{doc.value(), v, target_path + (fragment.empty() ? "#" : std::string(fragment))};
+  cache_.emplace(std::move(cache_key), target);
+  return target;
+}
+
+Result<Node> DocumentStore::deref(Node node, const Trail& at, int max_hops) {
+  for (int hop = 0; hop <= max_hops; ++hop) {
+    const json::Value* ref = json::get(node.value, "$ref");
+    if (ref == nullptr || !ref->IsString()) return node;
+    auto target = resolve(json::str(ref), node.doc, at);
+    if (!target) return target.error();
+    node = Node{target.value().doc, target.value().value};
+  }
+  return Error{"ref_cycle", "a chain of $refs does not end (more than " + std::to_string(max_hops) + " hops)",
+               at.where()};
+}
+
+}  // namespace smeltsec::intake

@@ -1,0 +1,185 @@
+#include "intake/yaml.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <unordered_set>
+
+namespace smeltsec::intake {
+namespace {
+
+bool all_of(std::string_view s, std::size_t from, bool (*pred)(char)) {
+  if (from >= s.size()) return false;
+  for (std::size_t i = from; i < s.size(); ++i) {
+    if (!pred(s[i])) return false;
+  }
+  return true;
+}
+bool is_dec(char c) { return c >= '0' && c <= '9'; }
+bool is_oct(char c) { return c >= '0' && c <= '7'; }
+bool is_hex(char c) { return is_dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+bool is_float_text(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  std::size_t digits = 0;
+  while (i < s.size() && is_dec(s[i])) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && is_dec(s[i])) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (!all_of(s.substr(0, s.size()), i, is_dec)) return false;
+    return true;
+  }
+  return i == s.size();
+}
+
+// YAML 1.2 core schema resolution of a plain scalar.
+json::Value plain_scalar(const std::string& s, json::Allocator& a) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return json::Value(rapidjson::kNullType);
+  if (s == "true" || s == "True" || s == "TRUE") return json::Value(true);
+  if (s == "false" || s == "False" || s == "FALSE") return json::Value(false);
+  const std::size_t sign = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  int base = 0;
+  std::size_t digits_from = 0;
+  if (all_of(s, sign, is_dec)) {
+    base = 10, digits_from = sign;
+  } else if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && all_of(s, 2, is_oct)) {
+    base = 8, digits_from = 2;
+  } else if (s.size() > 2 && s[0] == '0' && s[1] == 'x' && all_of(s, 2, is_hex)) {
+    base = 16, digits_from = 2;
+  }
+  if (base != 0) {
+    errno = 0;
+    std::string digits = (sign && s[0] == '-' ? "-" : "") + s.substr(digits_from == sign ? sign : digits_from);
+    long long v = std::strtoll(digits.c_str(), nullptr, base);
+    if (errno == 0) return json::Value(static_cast<int64_t>(v));
+    return json::Value(std::strtod(s.c_str(), nullptr));
+  }
+  if (is_float_text(s)) return json::Value(std::strtod(s.c_str(), nullptr));
+  return json::make_string(s, a);
+}
+
+class Converter {
+ public:
+  Converter(const std::string& file, const Limits& limits, json::Allocator& a) : file_(file), limits_(limits), a_(a) {}
+
+  Status convert(const YAML::Node& node, json::Value& out, int depth) {
+    if (++values_ > limits_.max_values) {
+      return Error{"value_limit",
+                   "the YAML document expands to more than " + std::to_string(limits_.max_values) +
+                       " values (aliases count each time they are used)",
+                   where(node)};
+    }
+    if (depth > limits_.max_nesting) {
+      return Error{"nesting_limit",
+                   "the YAML document nests more than " + std::to_string(limits_.max_nesting) + " levels deep",
+                   where(node)};
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null: out.SetNull(); return Ok{};
+      case YAML::NodeType::Scalar: out = scalar(node); return Ok{};
+      case YAML::NodeType::Sequence: {
+        out.SetArray();
+        out.Reserve(static_cast<rapidjson::SizeType>(node.size()), a_);
+        for (const auto& item : node) {
+          json::Value v;
+          if (auto st = convert(item, v, depth + 1); !st) return st;
+          out.PushBack(v, a_);
+        }
+        return Ok{};
+      }
+      case YAML::NodeType::Map: return mapping(node, out, depth);
+    }
+    return Ok{};
+  }
+
+ private:
+  std::string where(const YAML::Node& node) const {
+    const YAML::Mark m = node.Mark();
+    if (m.is_null()) return file_;
+    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+
+  json::Value scalar(const YAML::Node& node) {
+    const std::string& s = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "?") return plain_scalar(s, a_);
+    if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" || tag == "tag:yaml.org,2002:bool" ||
+        tag == "tag:yaml.org,2002:null") {
+      return plain_scalar(s, a_);
+    }
+    return json::make_string(s, a_);  // quoted ("!"), !!str, or an application tag
+  }
+
+  Status mapping(const YAML::Node& node, json::Value& out, int depth) {
+    out.SetObject();
+    std::unordered_set<std::string> seen;
+    std::vector<YAML::Node> merges;
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) {
+        return Error{"yaml_unsupported", "a mapping key must be a scalar", where(kv.first)};
+      }
+      const std::string& key = kv.first.Scalar();
+      if (key == "<<" && kv.first.Tag() == "?") {
+        merges.push_back(kv.second);
+        continue;
+      }
+      if (!seen.insert(key).second) continue;  // duplicate key: the first one wins
+      json::Value v;
+      if (auto st = convert(kv.second, v, depth + 1); !st) return st;
+      json::add(out, key, std::move(v), a_);
+    }
+    // Merge keys (<<: *base, or a list of them): explicit keys win, earlier merged maps win over later.
+    for (const auto& m : merges) {
+      std::vector<YAML::Node> sources;
+      if (m.IsMap()) sources.push_back(m);
+      if (m.IsSequence()) {
+        for (const auto& s : m) sources.push_back(s);
+      }
+      for (const auto& src : sources) {
+        if (!src.IsMap()) return Error{"yaml_unsupported", "a merge key (<<) must refer to mappings", where(src)};
+        for (const auto& kv : src) {
+          if (!kv.first.IsScalar() || !seen.insert(kv.first.Scalar()).second) continue;
+          json::Value v;
+          if (auto st = convert(kv.second, v, depth + 1); !st) return st;
+          json::add(out, kv.first.Scalar(), std::move(v), a_);
+        }
+      }
+    }
+    return Ok{};
+  }
+
+  const std::string& file_;
+  const Limits& limits_;
+  json::Allocator& a_;
+  std::size_t values_ = 0;
+};
+
+}  // namespace
+
+Status yaml_to_json(std::string_view text, const std::string& file, const Limits& limits, json::Document& out) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    std::string where = file;
+    if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    return Error{"yaml_syntax", "invalid YAML: " + e.msg, where};
+  } catch (const std::exception& e) {
+    return Error{"yaml_syntax", std::string("invalid YAML: ") + e.what(), file};
+  }
+  Converter conv(file, limits, out.GetAllocator());
+  json::Value v;
+  if (auto st = conv.convert(root, v, 0); !st) return st;
+  static_cast<json::Value&>(out) = std::move(v);
+  return Ok{};
+}
+
+}  // namespace smeltsec::intake

@@ -1,0 +1,572 @@
+#include "manifest/json_schema.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "common/text.h"
+#include "manifest/js_regex.h"
+
+namespace smeltsec::manifest {
+namespace {
+
+using intake::Node;
+using intake::Trail;
+
+bool is_type_name(std::string_view t) {
+  return t == "string" || t == "number" || t == "integer" || t == "boolean" || t == "array" || t == "object" ||
+         t == "null" || t == "file";
+}
+
+bool value_matches(const json::Value& v, const std::string& type) {
+  if (type == "string") return v.IsString();
+  if (type == "integer") return v.IsInt64() || v.IsUint64() || (v.IsDouble() && std::floor(v.GetDouble()) == v.GetDouble());
+  if (type == "number") return v.IsNumber();
+  if (type == "boolean") return v.IsBool();
+  if (type == "array") return v.IsArray();
+  if (type == "object") return v.IsObject();
+  if (type == "null") return v.IsNull();
+  return false;
+}
+
+bool is_non_negative_int(const json::Value* v) { return v != nullptr && (v->IsUint64() || (v->IsInt64() && v->GetInt64() >= 0)); }
+
+json::Value type_only(const char* type, json::Allocator& a) {
+  json::Value v(rapidjson::kObjectType);
+  json::add(v, "type", type, a);
+  return v;
+}
+
+// Keywords whose presence says which type a schema without `type` describes.
+std::string inferred_type(const json::Value& v) {
+  if (json::get(v, "properties") || json::get(v, "additionalProperties") || json::get(v, "required") ||
+      json::get(v, "patternProperties") || json::get(v, "minProperties") || json::get(v, "maxProperties")) {
+    return "object";
+  }
+  if (json::get(v, "items") || json::get(v, "minItems") || json::get(v, "maxItems") || json::get(v, "uniqueItems")) {
+    return "array";
+  }
+  for (const char* k : {"enum", "const", "default"}) {
+    const json::Value* e = json::get(v, k);
+    if (e == nullptr) continue;
+    const json::Value* sample = e;
+    if (std::string_view(k) == "enum") {
+      if (!e->IsArray()) continue;
+      sample = nullptr;
+      for (const auto& item : e->GetArray()) {
+        if (!item.IsNull()) {
+          sample = &item;
+          break;
+        }
+      }
+      if (sample == nullptr) continue;
+    }
+    if (sample->IsString()) return "string";
+    if (sample->IsBool()) return "boolean";
+    if (sample->IsInt64() || sample->IsUint64()) return "integer";
+    if (sample->IsNumber()) return "number";
+    if (sample->IsObject()) return "object";
+    if (sample->IsArray()) return "array";
+  }
+  if (json::get(v, "minLength") || json::get(v, "maxLength") || json::get(v, "pattern") || json::get(v, "format")) {
+    return "string";
+  }
+  if (json::get(v, "minimum") || json::get(v, "maximum") || json::get(v, "multipleOf") ||
+      json::get(v, "exclusiveMinimum") || json::get(v, "exclusiveMaximum")) {
+    return "number";
+  }
+  return {};
+}
+
+// The `type` list of a schema (3.1 arrays included), without "null"; sets `nullable` when null is allowed.
+std::vector<std::string> declared_types(const json::Value& v, bool& nullable) {
+  std::vector<std::string> types;
+  const json::Value* t = json::get(v, "type");
+  auto take = [&](const json::Value& item) {
+    const std::string s(json::str(&item));
+    if (s == "null") {
+      nullable = true;
+    } else if (is_type_name(s) && std::find(types.begin(), types.end(), s) == types.end()) {
+      types.push_back(s == "file" ? "string" : s);
+    }
+  };
+  if (t != nullptr && t->IsString()) take(*t);
+  if (t != nullptr && t->IsArray()) {
+    for (const auto& item : t->GetArray()) take(item);
+  }
+  if (json::is_true(json::get(v, "nullable")) || json::is_true(json::get(v, "x-nullable"))) nullable = true;
+  return types;
+}
+
+bool has_composition(const json::Value& v) {
+  for (const char* k : {"allOf", "anyOf", "oneOf"}) {
+    const json::Value* c = json::get(v, k);
+    if (c != nullptr && c->IsArray() && !c->Empty()) return true;
+  }
+  return false;
+}
+
+// A branch like {"required":["a"]}: constrains the parent's properties and carries no structure of its own.
+bool is_constraint_only(const json::Value& v) {
+  if (!v.IsObject()) return false;
+  for (const auto& m : v.GetObject()) {
+    const std::string_view k = json::str(&m.name);
+    if (k != "required" && k != "description" && k != "title" && k != "minProperties" && k != "maxProperties" &&
+        k != "not") {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_plain_object_schema(const json::Value& v) {
+  return v.IsObject() && json::str(json::get(v, "type")) == "object" && !has_composition(v);
+}
+
+}  // namespace
+
+std::string describe(const json::Value* node, std::size_t max_chars) {
+  std::string text = text::normalize_whitespace(json::str(json::get(node, "description")));
+  const std::string_view format = json::str(json::get(node, "format"));
+  const std::string_view type = json::str(json::get(node, "type"));
+  const bool obvious = (type == "integer" && (format == "int32" || format == "int64")) ||
+                       (type == "number" && (format == "float" || format == "double"));
+  if (!format.empty() && format.size() <= 64 && !obvious) {
+    if (!text.empty()) text += text.back() == '.' ? " " : ". ";
+    text += "Format: " + std::string(format) + ".";
+  }
+  if (json::str(json::get(node, "type")) == "file") {
+    if (!text.empty()) text += " ";
+    text += "File contents.";
+  }
+  return text::truncate_words(text, max_chars);
+}
+
+json::Value SchemaConverter::any_value() {
+  json::Value scalars(rapidjson::kArrayType);
+  for (const char* t : {"string", "number", "boolean", "object", "null"}) scalars.PushBack(type_only(t, a_), a_);
+  json::Value item(rapidjson::kObjectType);
+  json::add(item, "anyOf", std::move(scalars), a_);
+  json::Value array = type_only("array", a_);
+  json::add(array, "items", std::move(item), a_);
+  json::Value branches(rapidjson::kArrayType);
+  for (const char* t : {"string", "number", "boolean", "object"}) branches.PushBack(type_only(t, a_), a_);
+  branches.PushBack(array, a_);
+  branches.PushBack(type_only("null", a_), a_);
+  json::Value out(rapidjson::kObjectType);
+  json::add(out, "anyOf", std::move(branches), a_);
+  return out;
+}
+
+void SchemaConverter::note(std::string text) {
+  if (std::find(notes_.begin(), notes_.end(), text) == notes_.end() && notes_.size() < 64) notes_.push_back(std::move(text));
+}
+
+void SchemaConverter::set_description(json::Value& schema, std::string text) {
+  if (text.empty() || !schema.IsObject()) return;
+  if (json::Value* d = const_cast<json::Value*>(json::get(schema, "description"))) {
+    *d = json::make_string(text, a_);
+  } else {
+    json::add(schema, "description", text, a_);
+  }
+}
+
+json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why) {
+  json::Value v = type_only(type.c_str(), a_);
+  if (type == "array") {
+    json::Value items = type_only("object", a_);
+    json::add(v, "items", std::move(items), a_);
+  }
+  if (!why.empty()) json::add(v, "description", why, a_);
+  return v;
+}
+
+std::string SchemaConverter::guess_type(Node node) {
+  for (int hop = 0; hop < 8 && node && node.value->IsObject(); ++hop) {
+    bool nullable = false;
+    auto types = declared_types(*node.value, nullable);
+    if (!types.empty()) return types.front();
+    std::string inferred = inferred_type(*node.value);
+    if (!inferred.empty()) return inferred;
+    const json::Value* next = nullptr;
+    if (const json::Value* ref = json::get(node.value, "$ref"); ref && ref->IsString()) {
+      Trail here{nullptr, {}, node.doc, {}};
+      auto target = store_.resolve(json::str(ref), node.doc, here);
+      if (!target) break;
+      node = Node{target.value().doc, target.value().value};
+      continue;
+    }
+    for (const char* k : {"allOf", "anyOf", "oneOf"}) {
+      const json::Value* c = json::get(node.value, k);
+      if (c && c->IsArray() && !c->Empty()) {
+        next = &(*c)[0];
+        break;
+      }
+    }
+    if (next == nullptr) break;
+    node = Node{node.doc, next};
+  }
+  return "object";
+}
+
+Result<json::Value> SchemaConverter::convert(Node schema, const Trail& at) {
+  ref_stack_.clear();
+  return walk(schema, at, 0);
+}
+
+Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth) {
+  if (++nodes_ > opt_.max_nodes) {
+    note("schema larger than " + std::to_string(opt_.max_nodes) + " nodes: deeper parts are reduced to their type");
+    return placeholder(guess_type(node), "");
+  }
+  if (depth > opt_.max_depth) {
+    note("schema nested deeper than " + std::to_string(opt_.max_depth) + " levels: deeper parts are reduced to their type");
+    return placeholder(guess_type(node), "");
+  }
+  const json::Value* v = node.value;
+  if (v == nullptr || !v->IsObject()) return any_value();
+  const json::Value* ref = json::get(v, "$ref");
+  if (ref != nullptr && ref->IsString()) {
+    auto target = store_.resolve(json::str(ref), node.doc, at);
+    if (!target) return target.error();
+    const std::string& key = target.value().key;
+    const Node target_node{target.value().doc, target.value().value};
+    const bool cycle = std::find(ref_stack_.begin(), ref_stack_.end(), key) != ref_stack_.end();
+    json::Value out;
+    if (cycle || static_cast<int>(ref_stack_.size()) >= opt_.max_ref_depth) {
+      const std::string name = key.substr(key.rfind('/') + 1);
+      note(cycle ? "recursive $ref to " + key + " cut after one expansion"
+                 : "$refs nested deeper than " + std::to_string(opt_.max_ref_depth) + " cut at " + key);
+      out = placeholder(guess_type(target_node), std::string("A ") + name + " (recursive; not expanded further).");
+    } else {
+      ref_stack_.push_back(key);
+      auto r = walk(target_node, at, depth);
+      ref_stack_.pop_back();
+      if (!r) return r.error();
+      out = std::move(r.value());
+    }
+    // Siblings of $ref (3.1; common in 3.0 too): description and title override the target's.
+    if (const std::string d = describe(v, opt_.max_description); !d.empty()) set_description(out, d);
+    if (json::is_true(json::get(v, "nullable")) && out.IsObject()) {
+      json::Value branches(rapidjson::kArrayType);
+      branches.PushBack(out, a_);
+      branches.PushBack(type_only("null", a_), a_);
+      json::Value wrapped(rapidjson::kObjectType);
+      json::add(wrapped, "anyOf", std::move(branches), a_);
+      return wrapped;
+    }
+    return out;
+  }
+  return walk_object_schema(node, at, depth);
+}
+
+Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& at, int depth) {
+  const json::Value& v = *node.value;
+  bool nullable = false;
+  std::vector<std::string> types = declared_types(v, nullable);
+  if (types.empty() && !has_composition(v)) {
+    std::string inferred = inferred_type(v);
+    if (!inferred.empty()) types.push_back(inferred);
+  }
+  json::Value result;
+  const json::Value* all_of = json::get(v, "allOf");
+  const json::Value* any_of = json::get(v, "anyOf");
+  if (any_of == nullptr || !any_of->IsArray() || any_of->Empty()) any_of = json::get(v, "oneOf");
+  if (all_of != nullptr && all_of->IsArray() && !all_of->Empty()) {
+    auto r = merge_all_of(node, at, depth);
+    if (!r) return r;
+    result = std::move(r.value());
+  } else if (any_of != nullptr && any_of->IsArray() && !any_of->Empty()) {
+    bool constraints_only = true;
+    for (const auto& b : any_of->GetArray()) constraints_only = constraints_only && is_constraint_only(b);
+    const bool own_structure = !types.empty() || json::get(v, "properties") != nullptr;
+    if (constraints_only && own_structure) {
+      note("anyOf/oneOf of `required` alternatives dropped (clients cannot express them): " + at.where());
+      auto r = typed(node, at, depth, types.empty() ? "object" : types.front());
+      if (!r) return r;
+      result = std::move(r.value());
+    } else {
+      json::Value branches(rapidjson::kArrayType);
+      Trail list = at.child(json::get(v, "anyOf") == any_of ? "anyOf" : "oneOf");
+      rapidjson::SizeType i = 0;
+      json::Value own;
+      if (own_structure && std::find(types.begin(), types.end(), "object") != types.end()) {
+        auto r = typed(node, at, depth, "object");
+        if (!r) return r;
+        own = std::move(r.value());
+      }
+      for (const auto& b : any_of->GetArray()) {
+        const std::string index = std::to_string(i++);
+        auto r = walk(Node{node.doc, &b}, list.child(index), depth);
+        if (!r) return r;
+        json::Value branch = std::move(r.value());
+        if (branch.IsObject() && json::get(branch, "anyOf") != nullptr && json::get(branch, "type") == nullptr &&
+            branch.MemberCount() == 1) {
+          // anyOf inside anyOf: flatten
+          for (auto& inner : branch["anyOf"].GetArray()) branches.PushBack(inner, a_);
+          continue;
+        }
+        if (own.IsObject() && is_plain_object_schema(branch)) {
+          // Parent properties apply to every alternative.
+          json::Value& props = branch.HasMember("properties") ? branch["properties"]
+                                                              : (json::add(branch, "properties", json::Value(rapidjson::kObjectType), a_), branch["properties"]);
+          if (const json::Value* own_props = json::get(own, "properties")) {
+            for (const auto& m : own_props->GetObject()) {
+              if (!props.HasMember(m.name)) props.AddMember(json::Value(m.name, a_), json::Value(m.value, a_), a_);
+            }
+          }
+        }
+        branches.PushBack(branch, a_);
+      }
+      if (branches.Size() == 1) {
+        result = std::move(branches[0]);
+      } else {
+        result.SetObject();
+        json::add(result, "anyOf", std::move(branches), a_);
+      }
+      if (const json::Value* disc = json::get(v, "discriminator")) {
+        const std::string_view prop = json::str(json::get(disc, "propertyName"));
+        if (!prop.empty()) {
+          std::string d = describe(&v, opt_.max_description);
+          if (!d.empty()) d += d.back() == '.' ? " " : ". ";
+          set_description(result, d + "The `" + std::string(prop) + "` property tells the alternatives apart.");
+        }
+      }
+    }
+  } else if (types.size() == 1) {
+    auto r = typed(node, at, depth, types.front());
+    if (!r) return r;
+    result = std::move(r.value());
+  } else if (types.size() > 1) {
+    json::Value branches(rapidjson::kArrayType);
+    for (const auto& t : types) {
+      auto r = typed(node, at, depth, t);
+      if (!r) return r;
+      json::Value branch = std::move(r.value());
+      branch.RemoveMember("description");
+      branches.PushBack(branch, a_);
+    }
+    result.SetObject();
+    json::add(result, "anyOf", std::move(branches), a_);
+  } else if (nullable) {
+    result = type_only("null", a_);
+    nullable = false;
+  } else {
+    result = any_value();
+  }
+
+  if (nullable) {
+    json::Value branches(rapidjson::kArrayType);
+    if (result.IsObject() && result.MemberCount() == 1 && result.HasMember("anyOf")) {
+      for (auto& b : result["anyOf"].GetArray()) branches.PushBack(b, a_);
+    } else {
+      result.RemoveMember("description");
+      branches.PushBack(result, a_);
+    }
+    branches.PushBack(type_only("null", a_), a_);
+    result.SetObject();
+    json::add(result, "anyOf", std::move(branches), a_);
+  }
+  if (!result.HasMember("description")) set_description(result, describe(&v, opt_.max_description));
+  if (const std::string_view title = json::str(json::get(v, "title")); !title.empty() && !result.HasMember("title")) {
+    json::add(result, "title", text::truncate_words(text::normalize_whitespace(title), 200), a_);
+  }
+  if (json::is_true(json::get(v, "deprecated")) && !result.HasMember("deprecated")) {
+    json::add(result, "deprecated", json::Value(true), a_);
+  }
+  return result;
+}
+
+Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth, const std::string& type) {
+  const json::Value& v = *node.value;
+  json::Value out = type_only(type.c_str(), a_);
+  if (const json::Value* e = json::get(v, "enum"); e && e->IsArray()) {
+    json::Value values(rapidjson::kArrayType);
+    for (const auto& item : e->GetArray()) {
+      if (value_matches(item, type)) values.PushBack(json::Value(item, a_), a_);
+    }
+    if (!values.Empty()) json::add(out, "enum", std::move(values), a_);
+  }
+  if (const json::Value* c = json::get(v, "const"); c && value_matches(*c, type)) {
+    json::add(out, "const", json::Value(*c, a_), a_);
+  }
+  if (const json::Value* d = json::get(v, "default"); d && value_matches(*d, type)) {
+    json::add(out, "default", json::Value(*d, a_), a_);
+  }
+  {
+    json::Value examples(rapidjson::kArrayType);
+    auto take = [&](const json::Value& ex) {
+      if (examples.Size() < 3 && value_matches(ex, type) && !ex.IsObject() && !ex.IsArray() &&
+          (!ex.IsString() || ex.GetStringLength() <= 200)) {
+        examples.PushBack(json::Value(ex, a_), a_);
+      }
+    };
+    if (const json::Value* ex = json::get(v, "examples"); ex && ex->IsArray()) {
+      for (const auto& item : ex->GetArray()) take(item);
+    }
+    if (const json::Value* ex = json::get(v, "example")) take(*ex);
+    if (!examples.Empty()) json::add(out, "examples", std::move(examples), a_);
+  }
+
+  if (type == "string") {
+    for (const char* k : {"minLength", "maxLength"}) {
+      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::Value(*n, a_), a_);
+    }
+    if (const json::Value* p = json::get(v, "pattern"); p && p->IsString()) {
+      if (is_valid_js_unicode_regex(json::str(p))) {
+        json::add(out, "pattern", json::Value(*p, a_), a_);
+      } else {
+        note("pattern that is not valid ECMAScript dropped at " + at.where());
+      }
+    }
+  } else if (type == "number" || type == "integer") {
+    const json::Value* min = json::get(v, "minimum");
+    const json::Value* max = json::get(v, "maximum");
+    const json::Value* xmin = json::get(v, "exclusiveMinimum");
+    const json::Value* xmax = json::get(v, "exclusiveMaximum");
+    if (min && min->IsNumber()) json::add(out, xmin && xmin->IsBool() && xmin->GetBool() ? "exclusiveMinimum" : "minimum", json::Value(*min, a_), a_);
+    if (max && max->IsNumber()) json::add(out, xmax && xmax->IsBool() && xmax->GetBool() ? "exclusiveMaximum" : "maximum", json::Value(*max, a_), a_);
+    if (xmin && xmin->IsNumber()) json::add(out, "exclusiveMinimum", json::Value(*xmin, a_), a_);
+    if (xmax && xmax->IsNumber()) json::add(out, "exclusiveMaximum", json::Value(*xmax, a_), a_);
+    if (const json::Value* m = json::get(v, "multipleOf"); m && m->IsNumber() && m->GetDouble() > 0) {
+      json::add(out, "multipleOf", json::Value(*m, a_), a_);
+    }
+  } else if (type == "array") {
+    const json::Value* items = json::get(v, "items");
+    if (items != nullptr && items->IsArray()) items = items->Empty() ? nullptr : &(*items)[0];
+    if (items != nullptr && (items->IsObject() || items->IsBool())) {
+      auto r = walk(Node{node.doc, items}, at.child("items"), depth + 1);
+      if (!r) return r;
+      json::add(out, "items", std::move(r.value()), a_);
+    } else {
+      json::add(out, "items", any_value(), a_);
+    }
+    for (const char* k : {"minItems", "maxItems"}) {
+      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::Value(*n, a_), a_);
+    }
+    if (json::is_true(json::get(v, "uniqueItems"))) json::add(out, "uniqueItems", json::Value(true), a_);
+  } else if (type == "object") {
+    json::Value props(rapidjson::kObjectType);
+    std::set<std::string> kept;
+    if (const json::Value* p = json::get(v, "properties"); p && p->IsObject()) {
+      Trail props_trail = at.child("properties");
+      for (const auto& m : p->GetObject()) {
+        const std::string name(json::str(&m.name));
+        Trail prop_trail = props_trail.child(name);
+        // readOnly properties are not sent in requests; writeOnly ones never come back.
+        auto peek = store_.deref(Node{node.doc, &m.value}, prop_trail);
+        if (!peek) return peek.error();
+        const char* skip = opt_.direction == Direction::kInput ? "readOnly" : "writeOnly";
+        if (json::is_true(json::get(&m.value, skip)) || json::is_true(json::get(peek.value().value, skip))) continue;
+        auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1);
+        if (!r) return r;
+        props.AddMember(json::make_string(name, a_), std::move(r.value()), a_);
+        kept.insert(name);
+      }
+    }
+    const bool has_props = !props.ObjectEmpty();
+    if (has_props) json::add(out, "properties", std::move(props), a_);
+    if (const json::Value* req = json::get(v, "required"); req && req->IsArray()) {
+      json::Value list(rapidjson::kArrayType);
+      std::set<std::string> seen;
+      for (const auto& r : req->GetArray()) {
+        const std::string name(json::str(&r));
+        if (kept.count(name) && seen.insert(name).second) list.PushBack(json::make_string(name, a_), a_);
+      }
+      if (!list.Empty()) json::add(out, "required", std::move(list), a_);
+    }
+    const json::Value* extra = json::get(v, "additionalProperties");
+    if (extra != nullptr && extra->IsObject() && !extra->ObjectEmpty()) {
+      auto r = walk(Node{node.doc, extra}, at.child("additionalProperties"), depth + 1);
+      if (!r) return r;
+      json::add(out, "additionalProperties", std::move(r.value()), a_);
+    } else if (extra != nullptr && extra->IsBool() && !extra->GetBool()) {
+      json::add(out, "additionalProperties", json::Value(false), a_);
+    } else if (extra != nullptr) {
+      json::add(out, "additionalProperties", json::Value(true), a_);  // explicitly open
+    } else if (opt_.direction == Direction::kInput && has_props) {
+      json::add(out, "additionalProperties", json::Value(false), a_);
+    }
+    for (const char* k : {"minProperties", "maxProperties"}) {
+      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::Value(*n, a_), a_);
+    }
+  }
+  return out;
+}
+
+Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, int depth) {
+  const json::Value& v = *node.value;
+  const json::Value& members = v["allOf"];
+  std::vector<json::Value> parts;
+  Trail list = at.child("allOf");
+  rapidjson::SizeType i = 0;
+  for (const auto& m : members.GetArray()) {
+    const std::string index = std::to_string(i++);
+    auto r = walk(Node{node.doc, &m}, list.child(index), depth);
+    if (!r) return r;
+    parts.push_back(std::move(r.value()));
+  }
+  bool nullable = false;
+  auto types = declared_types(v, nullable);
+  if (json::get(v, "properties") != nullptr || (!types.empty() && types.front() == "object")) {
+    auto r = typed(node, at, depth, "object");
+    if (!r) return r;
+    parts.push_back(std::move(r.value()));
+  }
+  if (parts.size() == 1) return std::move(parts.front());
+  const bool mergeable = std::all_of(parts.begin(), parts.end(), [](const json::Value& p) {
+    return is_plain_object_schema(p) || (p.IsObject() && p.MemberCount() <= 2 && p.HasMember("description") &&
+                                         !p.HasMember("type") && !p.HasMember("anyOf"));
+  });
+  if (!mergeable) {
+    json::Value list_out(rapidjson::kArrayType);
+    for (auto& p : parts) {
+      if (p.IsObject() && p.HasMember("additionalProperties") && p["additionalProperties"].IsFalse()) {
+        p.RemoveMember("additionalProperties");  // each member sees only its own properties
+      }
+      list_out.PushBack(p, a_);
+    }
+    json::Value out(rapidjson::kObjectType);
+    json::add(out, "allOf", std::move(list_out), a_);
+    return out;
+  }
+  json::Value out = type_only("object", a_);
+  json::Value props(rapidjson::kObjectType);
+  json::Value required(rapidjson::kArrayType);
+  std::set<std::string> required_seen;
+  json::Value extra;
+  std::string description;
+  for (auto& p : parts) {
+    if (description.empty()) description = std::string(json::str(json::get(p, "description")));
+    if (p.HasMember("properties")) {
+      for (auto& m : p["properties"].GetObject()) {
+        auto existing = props.FindMember(m.name);
+        if (existing != props.MemberEnd()) {
+          existing->value = json::Value(m.value, a_);  // the more specific (later) definition wins
+        } else {
+          props.AddMember(json::Value(m.name, a_), json::Value(m.value, a_), a_);
+        }
+      }
+    }
+    if (p.HasMember("required")) {
+      for (auto& r : p["required"].GetArray()) {
+        if (required_seen.insert(std::string(json::str(&r))).second) required.PushBack(json::Value(r, a_), a_);
+      }
+    }
+    if (p.HasMember("additionalProperties") && !p["additionalProperties"].IsFalse() && extra.IsNull()) {
+      extra = json::Value(p["additionalProperties"], a_);
+    }
+  }
+  const bool has_props = !props.ObjectEmpty();
+  if (has_props) json::add(out, "properties", std::move(props), a_);
+  if (!required.Empty()) json::add(out, "required", std::move(required), a_);
+  if (!extra.IsNull()) {
+    json::add(out, "additionalProperties", std::move(extra), a_);
+  } else if (opt_.direction == Direction::kInput && has_props) {
+    json::add(out, "additionalProperties", json::Value(false), a_);
+  }
+  if (!description.empty()) json::add(out, "description", description, a_);
+  return out;
+}
+
+}  // namespace smeltsec::manifest

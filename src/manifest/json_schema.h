@@ -1,0 +1,63 @@
+// Step 3: OpenAPI 2.0/3.0/3.1 schemas to strict, fully inlined JSON Schema 2020-12 for MCP tools.
+//
+// The output compiles in Ajv 2020 strict mode: only 2020-12 keywords, every schema with type-specific
+// keywords carries its `type`, no union `type` arrays (anyOf instead), `required` lists only defined
+// properties, `pattern`s are valid ECMAScript (u flag), no `format` (Ajv rejects unknown formats; the format
+// is stated in the description instead). oneOf becomes anyOf: upstream data often matches several branches.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "intake/documents.h"
+
+namespace smeltsec::manifest {
+
+enum class Direction { kInput, kOutput };
+
+struct SchemaOptions {
+  Direction direction = Direction::kInput;
+  bool openapi31 = false;  // 3.1: JSON Schema 2020-12 keywords (type arrays, const, examples)
+  std::size_t max_nodes = 20000;  // schema objects emitted before the rest is cut to bare types
+  int max_depth = 32;             // nested object/array levels before a subtree is cut
+  int max_ref_depth = 32;         // $refs expanded inside each other
+  std::size_t max_description = 1024;  // characters of each description
+};
+
+class SchemaConverter {
+ public:
+  SchemaConverter(intake::DocumentStore& store, json::Allocator& out, SchemaOptions options)
+      : store_(store), a_(out), opt_(options) {}
+
+  // Converts the schema at `schema` (reported at `at`). Fails only on unresolvable `$ref`s; cycles, depth and
+  // size are cut with a typed placeholder and a note.
+  Result<json::Value> convert(intake::Node schema, const intake::Trail& at);
+
+  // A schema accepting any JSON value, typed branch by branch.
+  json::Value any_value();
+
+  const std::vector<std::string>& notes() const { return notes_; }
+  std::size_t nodes() const { return nodes_; }
+
+ private:
+  Result<json::Value> walk(intake::Node node, const intake::Trail& at, int depth);
+  Result<json::Value> walk_object_schema(intake::Node node, const intake::Trail& at, int depth);
+  Result<json::Value> typed(intake::Node node, const intake::Trail& at, int depth, const std::string& type);
+  Result<json::Value> merge_all_of(intake::Node node, const intake::Trail& at, int depth);
+  std::string guess_type(intake::Node node);
+  json::Value placeholder(const std::string& type, const std::string& why);
+  void note(std::string text);
+  void set_description(json::Value& schema, std::string text);
+
+  intake::DocumentStore& store_;
+  json::Allocator& a_;
+  SchemaOptions opt_;
+  std::vector<std::string> ref_stack_;
+  std::vector<std::string> notes_;
+  std::size_t nodes_ = 0;
+};
+
+// The description text of a schema or parameter: description, else title; format appended as a sentence.
+std::string describe(const json::Value* node, std::size_t max_chars = 1024);
+
+}  // namespace smeltsec::manifest
