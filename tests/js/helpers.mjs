@@ -1,0 +1,14 @@
+// Shared by the JS tests: where things are.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// The development corpus (real specs, manifests...). It lives beside the repository, not in it.
+export const corpusDir = process.env.SMELTSEC_CORPUS ?? path.resolve(repoRoot, '../shared/corpus');
+export const hasCorpus = existsSync(path.join(corpusDir, 'openapi'));
+export const corpusSkip = hasCorpus ? false : `corpus not found at ${corpusDir} (set SMELTSEC_CORPUS)`;
+
+export const cliPath = path.join(repoRoot, 'cli/smeltsec.mjs');
+export const nodeModules = path.join(repoRoot, 'node_modules');

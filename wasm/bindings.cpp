@@ -1,0 +1,114 @@
+// Embind bindings: data conversion only. Every function returns a plain JS object, {ok: true, ...} or
+// {ok: false, error: {code, message, where, needs}}; no C++ exception reaches JS.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <string>
+
+#include "smeltsec/smeltsec.h"
+
+using emscripten::val;
+
+namespace {
+
+val error_value(const smeltsec::Error& e) {
+  val err = val::object();
+  err.set("code", e.code);
+  err.set("message", e.message);
+  err.set("where", e.where);
+  val needs = val::array();
+  for (const auto& n : e.needs) needs.call<void>("push", n);
+  err.set("needs", needs);
+  val out = val::object();
+  out.set("ok", false);
+  out.set("error", err);
+  return out;
+}
+
+val ok_value() {
+  val out = val::object();
+  out.set("ok", true);
+  return out;
+}
+
+std::size_t number_or(const val& obj, const char* key, std::size_t fallback) {
+  if (!obj.isUndefined() && !obj.isNull() && obj[key].typeOf().as<std::string>() == "number") {
+    const double d = obj[key].as<double>();
+    if (d >= 0) return static_cast<std::size_t>(d);
+  }
+  return fallback;
+}
+
+std::string string_or(const val& obj, const char* key, const std::string& fallback) {
+  if (!obj.isUndefined() && !obj.isNull() && obj[key].isString()) return obj[key].as<std::string>();
+  return fallback;
+}
+
+smeltsec::SpecOptions spec_options(const val& o) {
+  smeltsec::SpecOptions opts;
+  opts.entry = string_or(o, "entry", opts.entry);
+  opts.mode = string_or(o, "mode", opts.mode);
+  opts.max_tools = number_or(o, "maxTools", opts.max_tools);
+  return opts;
+}
+
+// A source bundle on the wasm heap. Large files arrive as (pointer, length) into memory the JS side
+// allocated with _malloc: Embind's std::string conversion copies byte by byte.
+class Bundle {
+ public:
+  explicit Bundle(val limits) : bundle_(read_limits(limits)) {}
+
+  val addFile(const std::string& path, std::uintptr_t ptr, std::size_t length) {
+    std::string bytes(reinterpret_cast<const char*>(ptr), length);
+    auto st = bundle_.add_file(path, std::move(bytes));
+    return st ? ok_value() : error_value(st.error());
+  }
+
+  std::size_t fileCount() const { return bundle_.files().size(); }
+  const smeltsec::SourceBundle& get() const { return bundle_; }
+
+ private:
+  static smeltsec::Limits read_limits(const val& o) {
+    smeltsec::Limits l;
+    l.max_document_bytes = number_or(o, "maxDocumentBytes", l.max_document_bytes);
+    l.max_bundle_bytes = number_or(o, "maxBundleBytes", l.max_bundle_bytes);
+    l.max_files = number_or(o, "maxFiles", l.max_files);
+    l.max_nesting = static_cast<int>(number_or(o, "maxNesting", static_cast<std::size_t>(l.max_nesting)));
+    l.max_values = number_or(o, "maxValues", l.max_values);
+    return l;
+  }
+
+  smeltsec::SourceBundle bundle_;
+};
+
+val analyze_spec(const Bundle& bundle, val options) {
+  auto r = smeltsec::analyze_spec(bundle.get(), spec_options(options));
+  if (!r) return error_value(r.error());
+  val out = ok_value();
+  out.set("json", r.value());
+  return out;
+}
+
+val generate_manifest(const Bundle& bundle, val options) {
+  auto r = smeltsec::generate_manifest(bundle.get(), spec_options(options));
+  if (!r) return error_value(r.error());
+  val out = ok_value();
+  out.set("manifestJson", r.value().manifest_json);
+  out.set("reportJson", r.value().report_json);
+  return out;
+}
+
+std::string core_version() { return smeltsec::version(); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(smeltsec) {
+  emscripten::class_<Bundle>("Bundle")
+      .constructor<val>()
+      .function("addFile", &Bundle::addFile)
+      .function("fileCount", &Bundle::fileCount);
+  emscripten::function("analyzeSpec", &analyze_spec);
+  emscripten::function("generateManifest", &generate_manifest);
+  emscripten::function("version", &core_version);
+}

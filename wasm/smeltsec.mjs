@@ -1,0 +1,95 @@
+// SmeltSec's JavaScript API: a thin layer over the wasm core, the same in Node, browser Web Workers and
+// workerd. Every call returns {ok: true, value} or {ok: false, error: {code, message, where, needs}}.
+import createSmeltSecModule from './dist/smeltsec-core.mjs';
+
+const encoder = new TextEncoder();
+
+function isNode() {
+  return typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
+}
+
+/**
+ * Loads the wasm core. In Node the .wasm file next to this module is read from disk; in a browser it is
+ * fetched from `locateFile`; in workerd pass the pre-compiled `wasmModule` (runtime compilation from bytes
+ * is not allowed there).
+ */
+export async function createSmeltSec(options = {}) {
+  const moduleArg = {};
+  if (options.wasmModule) {
+    moduleArg.instantiateWasm = (imports, receiveInstance) => {
+      WebAssembly.instantiate(options.wasmModule, imports).then((instance) => receiveInstance(instance, options.wasmModule));
+      return {};
+    };
+    moduleArg.locateFile = (p) => p;
+  } else if (options.wasmBinary) {
+    moduleArg.wasmBinary = options.wasmBinary;
+  } else if (isNode()) {
+    const { readFile } = await import('node:fs/promises');
+    moduleArg.wasmBinary = await readFile(new URL('./dist/smeltsec-core.wasm', import.meta.url));
+  } else {
+    moduleArg.locateFile = options.locateFile ?? ((p) => new URL(`./dist/${p}`, import.meta.url).href);
+  }
+  const core = await createSmeltSecModule(moduleArg);
+  return new SmeltSec(core);
+}
+
+export class SmeltSec {
+  constructor(core) {
+    this.core = core;
+  }
+
+  /** The core library version. */
+  version() {
+    return this.core.version();
+  }
+
+  /** Lists the operations of an OpenAPI/Swagger document as candidates. */
+  analyzeSpec(files, options = {}) {
+    return this.#withBundle(files, options, (bundle) => {
+      const r = this.core.analyzeSpec(bundle, options);
+      return r.ok ? { ok: true, value: JSON.parse(r.json) } : r;
+    });
+  }
+
+  /** Turns an OpenAPI/Swagger document into an MCP tool manifest ({tools: [...]}, as JSON text) and a report. */
+  generateManifest(files, options = {}) {
+    return this.#withBundle(files, options, (bundle) => {
+      const r = this.core.generateManifest(bundle, options);
+      return r.ok ? { ok: true, value: { manifestJson: r.manifestJson, report: JSON.parse(r.reportJson) } } : r;
+    });
+  }
+
+  #withBundle(files, options, body) {
+    const bundle = new this.core.Bundle(options.limits ?? {});
+    try {
+      for (const file of normalizeFiles(files)) {
+        const bytes = typeof file.bytes === 'string' ? encoder.encode(file.bytes) : file.bytes;
+        if (!(bytes instanceof Uint8Array)) {
+          return badInput(`file '${file.path}': bytes must be a Uint8Array or a string`, file.path);
+        }
+        const ptr = this.core._malloc(Math.max(1, bytes.length));
+        try {
+          this.core.HEAPU8.set(bytes, ptr);
+          const added = bundle.addFile(String(file.path), ptr, bytes.length);
+          if (!added.ok) return added;
+        } finally {
+          this.core._free(ptr);
+        }
+      }
+      return body(bundle);
+    } finally {
+      bundle.delete();
+    }
+  }
+}
+
+function normalizeFiles(files) {
+  if (files instanceof Map) return [...files].map(([path, bytes]) => ({ path, bytes }));
+  if (Array.isArray(files)) return files;
+  if (files && typeof files === 'object') return Object.entries(files).map(([path, bytes]) => ({ path, bytes }));
+  return [];
+}
+
+function badInput(message, where) {
+  return { ok: false, error: { code: 'bad_input', message, where: where ?? '', needs: [] } };
+}
