@@ -18,7 +18,7 @@ struct Limits {
   std::size_t max_path_bytes = 1024;
   int max_nesting = 256;                       // arrays/objects/mappings inside each other
   std::size_t max_values = 4000000;            // values in one document, YAML aliases expanded
-  std::size_t max_schema_nodes = 20000;        // nodes of one tool's inlined input or output schema
+  std::size_t max_schema_nodes = 3000;         // nodes of one tool's inlined input schema (LLM context)
   int max_ref_depth = 32;                      // $ref inlined inside $ref before the chain is cut
 };
 

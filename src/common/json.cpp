@@ -10,63 +10,79 @@
 namespace smeltsec::json {
 namespace {
 
-// One linear pass before parsing: bounds nesting (our own walks recurse) and the number of values
-// (each costs 16 bytes in the DOM) before any memory is spent on the tree.
-Status prescan(std::string_view text, const std::string& file, const Limits& limits) {
-  int depth = 0;
-  std::size_t values = 1;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': in_string = true; break;
-      case '[':
-      case '{':
-        if (++depth > limits.max_nesting) {
-          auto [line, col] = smeltsec::text::line_col(text, i);
-          return Error{"nesting_limit",
-                       "the document nests arrays/objects more than " + std::to_string(limits.max_nesting) +
-                           " levels deep",
-                       file + ":" + std::to_string(line) + ":" + std::to_string(col)};
-        }
-        ++values;
-        break;
-      case ']':
-      case '}': --depth; break;
-      case ',':
-        if (++values > limits.max_values) {
-          auto [line, col] = smeltsec::text::line_col(text, i);
-          return Error{"value_limit", "the document has more than " + std::to_string(limits.max_values) + " values",
-                       file + ":" + std::to_string(line) + ":" + std::to_string(col)};
-        }
-        break;
-      default: break;
-    }
+// Forwards parser events to the document while counting nesting and values, so that a hostile document
+// is stopped as soon as it crosses a limit, before the tree grows (our own walks recurse; each value costs
+// 16 bytes).
+class LimitedHandler {
+ public:
+  LimitedHandler(Document& doc, const Limits& limits) : doc_(doc), limits_(limits) {}
+
+  bool Null() { return count() && doc_.Null(); }
+  bool Bool(bool b) { return count() && doc_.Bool(b); }
+  bool Int(int i) { return count() && doc_.Int(i); }
+  bool Uint(unsigned u) { return count() && doc_.Uint(u); }
+  bool Int64(int64_t i) { return count() && doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return count() && doc_.Uint64(u); }
+  bool Double(double d) { return count() && doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return count() && doc_.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return count() && doc_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return open() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) { --depth_; return doc_.EndObject(n); }
+  bool StartArray() { return open() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { --depth_; return doc_.EndArray(n); }
+
+  const char* exceeded = nullptr;  // the limit that stopped the parse, if any
+
+ private:
+  bool count() {
+    if (++values_ <= limits_.max_values) return true;
+    exceeded = "value_limit";
+    return false;
   }
-  return Ok{};
-}
+  bool open() {
+    if (!count()) return false;
+    if (++depth_ <= limits_.max_nesting) return true;
+    exceeded = "nesting_limit";
+    return false;
+  }
+
+  Document& doc_;
+  const Limits& limits_;
+  int depth_ = 0;
+  std::size_t values_ = 0;
+};
 
 }  // namespace
 
 Status parse(std::string_view text, const std::string& file, const Limits& limits, std::string& buffer,
              Document& out) {
-  if (auto st = prescan(text, file, limits); !st) return st;
   buffer.assign(text.data(), text.size());
   constexpr unsigned kFlags =
       rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-  out.ParseInsitu<kFlags>(buffer.data());
-  if (out.HasParseError()) {
-    auto [line, col] = smeltsec::text::line_col(text, out.GetErrorOffset());
-    return Error{"json_syntax", std::string("invalid JSON: ") + rapidjson::GetParseError_En(out.GetParseError()),
-                 file + ":" + std::to_string(line) + ":" + std::to_string(col)};
+  rapidjson::ParseResult result;
+  const char* exceeded = nullptr;
+  auto generate = [&](Document& doc) {
+    LimitedHandler handler(doc, limits);
+    rapidjson::GenericInsituStringStream<rapidjson::UTF8<>> stream(buffer.data());
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags>(stream, handler);
+    exceeded = handler.exceeded;
+    return !result.IsError();
+  };
+  out.Populate(generate);
+  if (result.IsError()) {
+    auto [line, col] = smeltsec::text::line_col(text, result.Offset());
+    const std::string where = file + ":" + std::to_string(line) + ":" + std::to_string(col);
+    if (exceeded != nullptr && std::string_view(exceeded) == "nesting_limit") {
+      return Error{"nesting_limit",
+                   "the document nests arrays/objects more than " + std::to_string(limits.max_nesting) + " levels deep",
+                   where};
+    }
+    if (exceeded != nullptr) {
+      return Error{"value_limit", "the document has more than " + std::to_string(limits.max_values) + " values", where};
+    }
+    return Error{"json_syntax", std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()), where};
   }
   return Ok{};
 }

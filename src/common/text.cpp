@@ -9,6 +9,7 @@ bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0;
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 }  // namespace
 
 std::pair<std::size_t, std::size_t> line_col(std::string_view s, std::size_t offset) {
@@ -79,8 +80,12 @@ std::vector<std::string> split_words(std::string_view s) {
     if (!cur.empty()) {
       const char prev = s[i - 1];
       const bool next_lower = i + 1 < s.size() && is_lower(s[i + 1]);
+      // A plural "s" after an acronym belongs to it: userIDs, listAPIsByOwner (not "i ds", "ap is").
+      const bool acronym_plural = next_lower && s[i + 1] == 's' && (i + 2 >= s.size() || !is_lower(s[i + 2]));
       // fooBar | HTTPServer (P starts "Server") | v2Api: a new word starts at these capitals.
-      if (is_upper(c) && (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower))) flush();
+      if (is_upper(c) && (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower && !acronym_plural))) {
+        flush();
+      }
     }
     cur.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
@@ -143,11 +148,10 @@ std::string truncate_words(std::string_view s, std::size_t max_chars) {
     ++chars;
   }
   std::size_t cut = limit;
-  while (cut > 0 && s[cut] != ' ' && s[cut] != '\n') --cut;
+  while (cut > 0 && !is_space(s[cut])) --cut;
   if (cut == 0) cut = limit;  // one enormous word: cut it at a code point boundary
   std::string out(s.substr(0, cut));
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == ',' || out.back() == ';' ||
-                          out.back() == ':')) {
+  while (!out.empty() && (is_space(out.back()) || out.back() == ',' || out.back() == ';' || out.back() == ':')) {
     out.pop_back();
   }
   out += "\xE2\x80\xA6";  // …

@@ -172,6 +172,7 @@ void SchemaConverter::set_description(json::Value& schema, std::string text) {
 }
 
 json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why) {
+  ++cuts_;
   json::Value v = type_only(type.c_str(), a_);
   if (type == "array") {
     json::Value items = type_only("object", a_);
@@ -239,11 +240,22 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
                  : "$refs nested deeper than " + std::to_string(opt_.max_ref_depth) + " cut at " + key);
       out = placeholder(guess_type(target_node), std::string("A ") + name + " (recursive; not expanded further).");
     } else {
-      ref_stack_.push_back(key);
-      auto r = walk(target_node, at, depth);
-      ref_stack_.pop_back();
-      if (!r) return r.error();
-      out = std::move(r.value());
+      const std::string memo_key = cache_ != nullptr ? key + '\n' + std::to_string(depth) : std::string();
+      auto hit = cache_ != nullptr ? cache_->entries.find(memo_key) : decltype(cache_->entries.end()){};
+      if (cache_ != nullptr && hit != cache_->entries.end() && nodes_ + hit->second.nodes <= opt_.max_nodes) {
+        nodes_ += hit->second.nodes;
+        out = json::Value(hit->second.value, a_);
+      } else {
+        const std::size_t nodes_before = nodes_, cuts_before = cuts_;
+        ref_stack_.push_back(key);
+        auto r = walk(target_node, at, depth);
+        ref_stack_.pop_back();
+        if (!r) return r.error();
+        out = std::move(r.value());
+        if (cache_ != nullptr && cuts_ == cuts_before) {
+          cache_->entries.emplace(memo_key, SchemaCache::Entry{json::Value(out, a_), nodes_ - nodes_before});
+        }
+      }
     }
     // Siblings of $ref (3.1; common in 3.0 too): description and title override the target's.
     if (const std::string d = describe(v, opt_.max_description); !d.empty()) set_description(out, d);

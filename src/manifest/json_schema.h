@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "intake/documents.h"
@@ -24,10 +25,22 @@ struct SchemaOptions {
   std::size_t max_description = 1024;  // characters of each description
 };
 
+// Converted `$ref` targets, reused across the tools of one manifest (shared components such as a "user"
+// object appear in hundreds of operations). Only conversions that cut nothing are kept: the result of a
+// cut depends on where the walk came from. One cache per SchemaOptions.
+struct SchemaCache {
+  struct Entry {
+    json::Value value;
+    std::size_t nodes;
+  };
+  std::unordered_map<std::string, Entry> entries;
+};
+
 class SchemaConverter {
  public:
-  SchemaConverter(intake::DocumentStore& store, json::Allocator& out, SchemaOptions options)
-      : store_(store), a_(out), opt_(options) {}
+  SchemaConverter(intake::DocumentStore& store, json::Allocator& out, SchemaOptions options,
+                  SchemaCache* cache = nullptr)
+      : store_(store), a_(out), opt_(options), cache_(cache) {}
 
   // Converts the schema at `schema` (reported at `at`). Fails only on unresolvable `$ref`s; cycles, depth and
   // size are cut with a typed placeholder and a note.
@@ -52,9 +65,11 @@ class SchemaConverter {
   intake::DocumentStore& store_;
   json::Allocator& a_;
   SchemaOptions opt_;
+  SchemaCache* cache_;
   std::vector<std::string> ref_stack_;
   std::vector<std::string> notes_;
   std::size_t nodes_ = 0;
+  std::size_t cuts_ = 0;  // placeholders emitted (cycles, depth, size): such results are not cached
 };
 
 // The description text of a schema or parameter: description, else title; format appended as a sentence.

@@ -17,6 +17,9 @@ using intake::Trail;
 
 constexpr std::size_t kMaxDescription = 1024;
 
+// Input schemas are read by a model for every call: deep enough for real request bodies, bounded in size.
+constexpr int kInputMaxDepth = 16;
+constexpr std::size_t kNestedMaxDescription = 500;
 // Output schemas only need to tell a client the shape of a result: keep them shallow and small.
 constexpr int kOutputMaxDepth = 4;
 constexpr std::size_t kOutputMaxNodes = 300;
@@ -111,7 +114,9 @@ class ToolBuilder {
     in_opts.openapi31 = spec_.is_31;
     in_opts.max_nodes = spec_.store->bundle().limits().max_schema_nodes;
     in_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
-    SchemaConverter input(*spec_.store, a_, in_opts);
+    in_opts.max_depth = kInputMaxDepth;
+    in_opts.max_description = kNestedMaxDescription;
+    SchemaConverter input(*spec_.store, a_, in_opts, &input_cache_);
 
     for (const Parameter& p : op.parameters) {
       if (p.in == "body") continue;  // Swagger 2.0 body: handled with the request body below
@@ -307,7 +312,7 @@ class ToolBuilder {
     out_opts.max_nodes = kOutputMaxNodes;
     out_opts.max_description = kOutputMaxDescription;
     out_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
-    SchemaConverter conv(*spec_.store, a_, out_opts);
+    SchemaConverter conv(*spec_.store, a_, out_opts, &output_cache_);
     auto s = conv.convert(schema, at);
     if (!s) return s.error();
     if (!s.value().IsObject() || json::str(json::get(s.value(), "type")) != "object") return json::Value();
@@ -342,6 +347,7 @@ class ToolBuilder {
   intake::OpenApiSpec& spec_;
   json::Allocator& a_;
   std::vector<std::string> notes_;
+  SchemaCache input_cache_, output_cache_;
 };
 
 json::Value string_schema(json::Allocator& a, const char* description, int max_length) {
