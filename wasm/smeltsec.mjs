@@ -60,6 +60,8 @@ export class SmeltSec {
   }
 
   #withBundle(files, options, body) {
+    const problem = checkOptions(options);
+    if (problem) return problem;
     const bundle = new this.core.Bundle(options.limits ?? {});
     try {
       for (const file of normalizeFiles(files)) {
@@ -88,6 +90,28 @@ function normalizeFiles(files) {
   if (Array.isArray(files)) return files;
   if (files && typeof files === 'object') return Object.entries(files).map(([path, bytes]) => ({ path, bytes }));
   return [];
+}
+
+const OPTION_TYPES = { entry: 'string', mode: 'string', maxTools: 'number', limits: 'object' };
+const LIMIT_KEYS = ['maxDocumentBytes', 'maxBundleBytes', 'maxFiles', 'maxNesting', 'maxValues'];
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') return badOption('options must be an object', '');
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const type = OPTION_TYPES[key];
+    if (!type) return badOption(`unknown option '${key}'`, key);
+    if (typeof value !== type || value === null) return badOption(`option '${key}' must be a ${type}`, key);
+  }
+  for (const [key, value] of Object.entries(options.limits ?? {})) {
+    if (!LIMIT_KEYS.includes(key)) return badOption(`unknown limit '${key}'`, `limits.${key}`);
+    if (!Number.isFinite(value) || value < 0) return badOption(`limit '${key}' must be a non-negative number`, `limits.${key}`);
+  }
+  return null;
+}
+
+function badOption(message, where) {
+  return { ok: false, error: { code: 'bad_option', message, where, needs: [] } };
 }
 
 function badInput(message, where) {

@@ -37,9 +37,9 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
     param.in = std::string(json::str(json::get(p.value, "in")));
     param.required = json::is_true(json::get(p.value, "required")) || param.in == "path";
     param.node = p;
-    param.pointer = here.where();
+    param.pointer = here.pointer();
     if (param.name.empty() || param.in.empty()) {
-      notes.push_back("parameter without name or location ignored at " + param.pointer);
+      notes.push_back("parameter without name or location ignored at " + here.where());
       continue;
     }
     auto same = std::find_if(out.begin(), out.end(),

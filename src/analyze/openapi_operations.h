@@ -14,7 +14,7 @@ struct Parameter {
   std::string in;  // path | query | header | cookie | body | formData (the last two: Swagger 2.0)
   bool required = false;
   intake::Node node;    // the parameter object, `$ref` followed
-  std::string pointer;  // where it is written, for messages
+  std::string pointer;  // where it is written (in the operation's document), e.g. "#/paths/~1a/get/parameters/0"
 };
 
 struct Operation {

@@ -1,5 +1,6 @@
 #include "smeltsec/bundle.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace smeltsec {
@@ -34,7 +35,10 @@ std::string normalize_bundle_path(std::string_view path) {
 }
 
 Status SourceBundle::add_file(std::string_view path, std::string bytes) {
-  const std::string where(path.substr(0, 200));
+  // Long paths are shown shortened, at a code point boundary so that the message stays valid UTF-8.
+  std::size_t shown = std::min<std::size_t>(path.size(), 200);
+  while (shown > 0 && shown < path.size() && (static_cast<unsigned char>(path[shown]) & 0xC0) == 0x80) --shown;
+  const std::string where(path.substr(0, shown));
   if (path.size() > limits_.max_path_bytes) {
     return Error{"path_limit", "the path is longer than " + std::to_string(limits_.max_path_bytes) + " bytes", where};
   }

@@ -1,10 +1,15 @@
 #include "intake/yaml.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace smeltsec::intake {
 namespace {
@@ -19,6 +24,7 @@ bool all_of(std::string_view s, std::size_t from, bool (*pred)(char)) {
 bool is_dec(char c) { return c >= '0' && c <= '9'; }
 bool is_oct(char c) { return c >= '0' && c <= '7'; }
 bool is_hex(char c) { return is_dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+int digit_value(char c) { return is_dec(c) ? c - '0' : (c | 0x20) - 'a' + 10; }
 
 bool is_float_text(std::string_view s) {
   std::size_t i = 0;
@@ -55,13 +61,27 @@ json::Value plain_scalar(const std::string& s, json::Allocator& a) {
     base = 16, digits_from = 2;
   }
   if (base != 0) {
+    const std::string digits = s.substr(digits_from);
     errno = 0;
-    std::string digits = (sign && s[0] == '-' ? "-" : "") + s.substr(digits_from == sign ? sign : digits_from);
-    long long v = std::strtoll(digits.c_str(), nullptr, base);
+    const long long v = std::strtoll(((s[0] == '-' ? "-" : "") + digits).c_str(), nullptr, base);
     if (errno == 0) return json::Value(static_cast<int64_t>(v));
-    return json::Value(std::strtod(s.c_str(), nullptr));
+    // Beyond 64 bits: the nearest double, as JSON parsers read big integers. strtod cannot read "0o..." (it
+    // stops at the 'o' and returns 0), so octal and hex digits are summed here.
+    double d = 0;
+    if (base == 10) {
+      d = std::strtod(s.c_str(), nullptr);
+    } else {
+      for (char c : digits) d = d * base + digit_value(c);
+    }
+    if (std::isfinite(d)) return json::Value(d);
+    return json::make_string(s, a);
   }
-  if (is_float_text(s)) return json::Value(std::strtod(s.c_str(), nullptr));
+  if (is_float_text(s)) {
+    // JSON has no infinity: a float beyond the double range (1e999) stays text, like .inf, rather than make
+    // the written JSON invalid.
+    const double d = std::strtod(s.c_str(), nullptr);
+    if (std::isfinite(d)) return json::Value(d);
+  }
   return json::make_string(s, a);
 }
 
@@ -70,12 +90,7 @@ class Converter {
   Converter(const std::string& file, const Limits& limits, json::Allocator& a) : file_(file), limits_(limits), a_(a) {}
 
   Status convert(const YAML::Node& node, json::Value& out, int depth) {
-    if (++values_ > limits_.max_values) {
-      return Error{"value_limit",
-                   "the YAML document expands to more than " + std::to_string(limits_.max_values) +
-                       " values (aliases count each time they are used)",
-                   where(node)};
-    }
+    if (++values_ > limits_.max_values) return value_limit(node);
     if (depth > limits_.max_nesting) {
       return Error{"nesting_limit",
                    "the YAML document nests more than " + std::to_string(limits_.max_nesting) + " levels deep",
@@ -121,39 +136,67 @@ class Converter {
   Status mapping(const YAML::Node& node, json::Value& out, int depth) {
     out.SetObject();
     std::unordered_set<std::string> seen;
+    return add_entries(node, out, seen, depth, 0);
+  }
+
+  // Adds the entries of mapping `node` that `out` does not have yet: its own keys first, then those of the
+  // mappings its merge keys (<<: *base, or a list of them) refer to, earlier ones first, merges of merges
+  // included. Duplicate keys: the first one wins. Every entry visited in a merged mapping counts as a value, so
+  // that merges of merges cannot multiply work past the value limit (a merge "bomb").
+  Status add_entries(const YAML::Node& node, json::Value& out, std::unordered_set<std::string>& seen, int depth,
+                     int merge_depth) {
     std::vector<YAML::Node> merges;
     for (const auto& kv : node) {
-      if (!kv.first.IsScalar()) {
+      if (merge_depth > 0 && ++values_ > limits_.max_values) return value_limit(kv.first);
+      std::string key;
+      if (kv.first.IsNull()) {
+        key = "null";  // `~:` or `null:`: the key js-yaml and PyYAML + json.dumps give it
+      } else if (kv.first.IsScalar()) {
+        key = kv.first.Scalar();
+      } else {
         return Error{"yaml_unsupported", "a mapping key must be a scalar", where(kv.first)};
       }
-      const std::string& key = kv.first.Scalar();
       if (key == "<<" && kv.first.Tag() == "?") {
         merges.push_back(kv.second);
         continue;
       }
-      if (!seen.insert(key).second) continue;  // duplicate key: the first one wins
+      if (!seen.insert(key).second) continue;
       json::Value v;
       if (auto st = convert(kv.second, v, depth + 1); !st) return st;
       json::add(out, key, std::move(v), a_);
     }
-    // Merge keys (<<: *base, or a list of them): explicit keys win, earlier merged maps win over later.
     for (const auto& m : merges) {
       std::vector<YAML::Node> sources;
-      if (m.IsMap()) sources.push_back(m);
-      if (m.IsSequence()) {
-        for (const auto& s : m) sources.push_back(s);
+      if (m.IsMap()) {
+        sources.push_back(m);
+      } else if (m.IsSequence()) {
+        for (const auto& src : m) sources.push_back(src);
+      } else {
+        return Error{"yaml_unsupported", "a merge key (<<) must refer to a mapping or a list of mappings", where(m)};
       }
       for (const auto& src : sources) {
-        if (!src.IsMap()) return Error{"yaml_unsupported", "a merge key (<<) must refer to mappings", where(src)};
-        for (const auto& kv : src) {
-          if (!kv.first.IsScalar() || !seen.insert(kv.first.Scalar()).second) continue;
-          json::Value v;
-          if (auto st = convert(kv.second, v, depth + 1); !st) return st;
-          json::add(out, kv.first.Scalar(), std::move(v), a_);
+        if (!src.IsMap()) {
+          return Error{"yaml_unsupported", "a merge key (<<) must refer to a mapping or a list of mappings",
+                       where(src)};
         }
+        if (merge_depth >= limits_.max_nesting) {
+          return Error{"nesting_limit",
+                       "YAML merge keys (<<) nest more than " + std::to_string(limits_.max_nesting) +
+                           " levels deep (a mapping that merges itself?)",
+                       where(src)};
+        }
+        if (++values_ > limits_.max_values) return value_limit(src);
+        if (auto st = add_entries(src, out, seen, depth, merge_depth + 1); !st) return st;
       }
     }
     return Ok{};
+  }
+
+  Error value_limit(const YAML::Node& node) const {
+    return Error{"value_limit",
+                 "the YAML document expands to more than " + std::to_string(limits_.max_values) +
+                     " values (aliases count each time they are used)",
+                 where(node)};
   }
 
   const std::string& file_;
@@ -168,6 +211,14 @@ Status yaml_to_json(std::string_view text, const std::string& file, const Limits
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's parser recurses and stops itself at 500 levels: the same limit, reported as ours.
+    std::string where = file;
+    if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    return Error{"nesting_limit",
+                 "the YAML document nests more than " + std::to_string(std::min(limits.max_nesting, e.depth() - 1)) +
+                     " levels deep",
+                 where};
   } catch (const YAML::Exception& e) {
     std::string where = file;
     if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);

@@ -124,7 +124,7 @@ class ToolBuilder {
         const std::string lower = text::to_lower(p.name);
         if (lower == "accept" || lower == "content-type" || lower == "authorization") continue;  // OAS: ignored
       }
-      Trail at{nullptr, {}, p.node.doc, {}};
+      Trail at{nullptr, {}, op.node.doc, p.pointer};
       auto schema = parameter_schema(input, p, at);
       if (!schema) return schema.error();
       json::Value s = std::move(schema.value());
@@ -223,16 +223,23 @@ class ToolBuilder {
       return conv.convert(p.node, at);
     }
     const json::Value* schema = json::get(v, "schema");
+    std::string media_type;
     if (schema == nullptr) {
       rapidjson::Value::ConstMemberIterator media;
-      if (pick_media(json::get(v, "content"), media)) schema = json::get(&media->value, "schema");
+      if (pick_media(json::get(v, "content"), media)) {
+        schema = json::get(&media->value, "schema");
+        media_type = std::string(json::str(&media->name));
+      }
     }
     if (schema == nullptr) {
       json::Value s(rapidjson::kObjectType);
       json::add(s, "type", "string", a_);
       return s;
     }
-    return conv.convert(Node{p.node.doc, schema}, at);
+    const Trail content = at.child("content");
+    const Trail at_media = content.child(media_type);
+    const Trail at_schema = (media_type.empty() ? at : at_media).child("schema");
+    return conv.convert(Node{p.node.doc, schema}, at_schema);
   }
 
   Result<BodyInfo> request_body(SchemaConverter& conv, const Operation& op, std::set<std::string>& taken) {
@@ -241,8 +248,8 @@ class ToolBuilder {
     if (spec_.major == 2) {
       for (const Parameter& p : op.parameters) {
         if (p.in != "body") continue;
-        Trail at{nullptr, {}, p.node.doc, {}};
-        auto s = conv.convert(Node{p.node.doc, json::get(p.node.value, "schema")}, at);
+        Trail at{nullptr, {}, op.node.doc, p.pointer};
+        auto s = conv.convert(Node{p.node.doc, json::get(p.node.value, "schema")}, at.child("schema"));
         if (!s) return s.error();
         info.schema = std::move(s.value());
         if (const std::string d = describe(p.node.value); !d.empty()) {
@@ -265,10 +272,13 @@ class ToolBuilder {
     rapidjson::Value::ConstMemberIterator media;
     if (!pick_media(json::get(op.request_body.value, "content"), media)) return info;
     info.content_type = std::string(json::str(&media->name));
-    Trail at{nullptr, {}, op.request_body.doc, {}};
+    const std::string body_pointer = op.pointer + "/requestBody";
+    Trail at{nullptr, {}, op.node.doc, body_pointer};
+    const Trail content = at.child("content");
+    const Trail at_media = content.child(info.content_type);
     const json::Value* schema = json::get(&media->value, "schema");
     if (schema != nullptr) {
-      auto s = conv.convert(Node{op.request_body.doc, schema}, at);
+      auto s = conv.convert(Node{op.request_body.doc, schema}, at_media.child("schema"));
       if (!s) return s.error();
       info.schema = std::move(s.value());
     } else {
@@ -288,11 +298,16 @@ class ToolBuilder {
   Result<json::Value> output_schema(const Operation& op, const std::string& name) {
     if (!op.responses || !op.responses.value->IsObject()) return json::Value();
     const json::Value* chosen = nullptr;
+    const char* chosen_code = nullptr;
     for (const char* code : {"200", "201", "202", "203", "206", "2XX", "2xx"}) {
-      if ((chosen = json::get(op.responses.value, code)) != nullptr) break;
+      if ((chosen = json::get(op.responses.value, code)) != nullptr) {
+        chosen_code = code;
+        break;
+      }
     }
     if (chosen == nullptr) return json::Value();
-    Trail at{nullptr, {}, op.responses.doc, {}};
+    const std::string response_pointer = op.pointer + "/responses/" + chosen_code;
+    Trail at{nullptr, {}, op.node.doc, response_pointer};
     auto resp = spec_.store->deref(Node{op.responses.doc, chosen}, at);
     if (!resp) return resp.error();
     Node schema;
@@ -313,8 +328,9 @@ class ToolBuilder {
     out_opts.max_description = kOutputMaxDescription;
     out_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
     SchemaConverter conv(*spec_.store, a_, out_opts, &output_cache_);
-    auto s = conv.convert(schema, at);
+    auto s = conv.convert(schema, at.child("schema"));
     if (!s) return s.error();
+    for (auto& n : conv.notes()) notes_.push_back(name + " (output): " + n);
     if (!s.value().IsObject() || json::str(json::get(s.value(), "type")) != "object") return json::Value();
     return std::move(s.value());
   }

@@ -1,0 +1,101 @@
+// Types of SmeltSec's JavaScript API (wasm/smeltsec.mjs).
+
+/** A structured error: a stable code, a sentence for people, and where in the input it happened. */
+export interface SmeltSecError {
+  code: string;
+  message: string;
+  /** file, file:line:col or file#/json/pointer; empty when no location applies */
+  where: string;
+  /** bundle paths to add before calling again (e.g. files that `$ref`s point to) */
+  needs: string[];
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SmeltSecError };
+
+/** Files of a source bundle: relative paths to their bytes (strings are encoded as UTF-8). */
+export type Files =
+  | Array<{ path: string; bytes: Uint8Array | string }>
+  | Map<string, Uint8Array | string>
+  | Record<string, Uint8Array | string>;
+
+export interface Limits {
+  maxDocumentBytes?: number;
+  maxBundleBytes?: number;
+  maxFiles?: number;
+  maxNesting?: number;
+  maxValues?: number;
+}
+
+export interface SpecOptions {
+  /** bundle path of the root document; detected when omitted */
+  entry?: string;
+  /** "all": one tool per operation; "grouped": search/describe/call; "auto" (default): all up to maxTools */
+  mode?: 'all' | 'grouped' | 'auto';
+  /** operations up to which "auto" chooses "all" (default 40) */
+  maxTools?: number;
+  limits?: Limits;
+}
+
+export interface SourceInfo {
+  kind: 'openapi';
+  file: string;
+  specVersion: string;
+  title: string;
+  version: string;
+  baseUrl: string;
+}
+
+export interface Candidate {
+  kind: 'operation';
+  method: string;
+  path: string;
+  name: string;
+  operationId?: string;
+  summary: string;
+  tags: string[];
+  deprecated: boolean;
+  parameters: number;
+  hasBody: boolean;
+  /** file#/json/pointer of the operation */
+  location: string;
+}
+
+export interface Analysis {
+  source: SourceInfo;
+  candidates: Candidate[];
+  notes: string[];
+}
+
+export interface Report {
+  source: SourceInfo;
+  mode: 'all' | 'grouped';
+  operations: number;
+  tools: number;
+  manifestBytes: number;
+  notes: string[];
+  /** wall-clock milliseconds per pipeline step (not deterministic) */
+  timingsMs: Record<string, number>;
+}
+
+export interface Manifest {
+  /** a `tools/list` result, {"tools": [...]}, as JSON text; deterministic byte for byte */
+  manifestJson: string;
+  report: Report;
+}
+
+export interface CreateOptions {
+  /** the .wasm bytes (Node: read from disk by default) */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** a pre-compiled module (workerd, where compiling from bytes is not allowed) */
+  wasmModule?: WebAssembly.Module;
+  /** where the browser fetches smeltsec-core.wasm from */
+  locateFile?: (path: string) => string;
+}
+
+export declare class SmeltSec {
+  version(): string;
+  analyzeSpec(files: Files, options?: SpecOptions): Result<Analysis>;
+  generateManifest(files: Files, options?: SpecOptions): Result<Manifest>;
+}
+
+export declare function createSmeltSec(options?: CreateOptions): Promise<SmeltSec>;
