@@ -3,6 +3,9 @@
 # Arguments go to the benchmark: sh scripts/bench.sh [--runs N] [--spec PATH] [--mode all|grouped|auto]
 # (npm run bench -- --runs 3). BENCH_REBUILD=1 also rebuilds existing builds (incremental) first.
 set -eu
+# a relative --spec is relative to where the command was run (npm run sets INIT_CWD)
+BENCH_CWD=${INIT_CWD:-$PWD}
+export BENCH_CWD
 cd "$(dirname "$0")/.."
 
 # npm packages (the peer, the GitHub spec) and third-party sources, as scripts/build.sh does.
@@ -16,7 +19,7 @@ if [ ! -x build/native/smeltsec-native ] || [ "${BENCH_REBUILD:-0}" = 1 ]; then
 fi
 
 if [ ! -f wasm/dist/smeltsec-core.wasm ] || [ ! -f wasm/dist/smeltsec-core.mjs ] || [ "${BENCH_REBUILD:-0}" = 1 ]; then
-  # emcc needs acorn from Debian's node modules (docs: /work/shared/TOOLCHAIN.md, pitfall 1).
+  # Debian's emcc needs acorn from here
   export NODE_PATH=/usr/share/nodejs
   [ -f build/wasm/CMakeCache.txt ] || cmake --preset wasm-release
   cmake --build build/wasm -j2 --target smeltsec_wasm
