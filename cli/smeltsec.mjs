@@ -154,11 +154,11 @@ async function generate(smeltsec, input, opts, timings) {
   );
   timings.generate = performance.now() - t0;
   if (!result.ok) return fail(result.error, opts.json);
-  const { manifestJson, report } = result.value;
+  const { manifestBytes, report } = result.value;
   const t1 = performance.now();
   await mkdir(opts.out, { recursive: true });
   const manifestPath = path.join(opts.out, 'manifest.json');
-  await writeFile(manifestPath, manifestJson);
+  await writeFile(manifestPath, manifestBytes);
   timings.write = performance.now() - t1;
   const steps = { read: timings.read, ...report.timingsMs, write: timings.write };
   if (opts.json) {
@@ -170,7 +170,7 @@ async function generate(smeltsec, input, opts, timings) {
   const lines = [
     `${s.title || s.file} — OpenAPI ${s.specVersion}`,
     `  ${report.operations} operations → ${report.tools} tools (mode: ${report.mode})`,
-    `  manifest: ${manifestPath} (${formatBytes(Buffer.byteLength(manifestJson))})`,
+    `  manifest: ${manifestPath} (${formatBytes(manifestBytes.length)})`,
     `  time: ${Object.entries(steps).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ')}`,
   ];
   if (report.notes.length) {

@@ -78,8 +78,10 @@ export interface Report {
 }
 
 export interface Manifest {
-  /** a `tools/list` result, {"tools": [...]}, as JSON text; deterministic byte for byte */
-  manifestJson: string;
+  /** a `tools/list` result, {"tools": [...]}, as UTF-8 JSON; deterministic byte for byte */
+  manifestBytes: Uint8Array;
+  /** the same, decoded on first use */
+  readonly manifestJson: string;
   report: Report;
 }
 

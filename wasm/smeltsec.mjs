@@ -3,6 +3,7 @@
 import createSmeltSecModule from './dist/smeltsec-core.mjs';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 function isNode() {
   return typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
@@ -51,11 +52,22 @@ export class SmeltSec {
     });
   }
 
-  /** Turns an OpenAPI/Swagger document into an MCP tool manifest ({tools: [...]}, as JSON text) and a report. */
+  /**
+   * Turns an OpenAPI/Swagger document into an MCP tool manifest ({tools: [...]}) and a report. The manifest
+   * comes as UTF-8 bytes (`manifestBytes`, ready to write) and, decoded on first use, as text (`manifestJson`).
+   */
   generateManifest(files, options = {}) {
     return this.#withBundle(files, options, (bundle) => {
       const r = this.core.generateManifest(bundle, options);
-      return r.ok ? { ok: true, value: { manifestJson: r.manifestJson, report: JSON.parse(r.reportJson) } } : r;
+      if (!r.ok) return r;
+      const manifestBytes = r.manifestBytes;
+      let text = null;
+      const value = { manifestBytes, report: JSON.parse(r.reportJson) };
+      Object.defineProperty(value, 'manifestJson', {
+        enumerable: true,
+        get: () => (text ??= decoder.decode(manifestBytes)),
+      });
+      return { ok: true, value };
     });
   }
 

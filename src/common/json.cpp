@@ -57,9 +57,12 @@ class LimitedHandler {
 
 Status parse(std::string_view text, const std::string& file, const Limits& limits, std::string& buffer,
              Document& out) {
+  if (!smeltsec::text::is_valid_utf8(text)) {
+    return Error{"encoding", "the file is not valid UTF-8 text", file};
+  }
   buffer.assign(text.data(), text.size());
-  constexpr unsigned kFlags =
-      rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+  // UTF-8 is checked above, 8 bytes at a time; RapidJSON's own check goes byte by byte.
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
   rapidjson::ParseResult result;
   const char* exceeded = nullptr;
   auto generate = [&](Document& doc) {
@@ -98,6 +101,28 @@ std::string write(const Value& value, bool pretty) {
     value.Accept(writer);
   }
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Value clone(const Value& v, Allocator& a) {
+  switch (v.GetType()) {
+    case rapidjson::kStringType: return Value(v.GetString(), v.GetStringLength(), a);
+    case rapidjson::kArrayType: {
+      Value out(rapidjson::kArrayType);
+      out.Reserve(v.Size(), a);
+      for (const auto& item : v.GetArray()) out.PushBack(clone(item, a), a);
+      return out;
+    }
+    case rapidjson::kObjectType: {
+      Value out(rapidjson::kObjectType);
+      for (const auto& m : v.GetObject()) out.AddMember(clone(m.name, a), clone(m.value, a), a);
+      return out;
+    }
+    default: {
+      Value out;
+      out.CopyFrom(v, a);  // null, bool, number: no allocation
+      return out;
+    }
+  }
 }
 
 const Value* get(const Value* v, std::string_view key) {

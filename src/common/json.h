@@ -32,6 +32,10 @@ inline const Value* get(const Value& v, std::string_view key) { return get(&v, k
 std::string_view str(const Value* v, std::string_view fallback = {});
 bool is_true(const Value* v);
 
+// A deep copy of `v` allocated from `a` (RapidJSON 1.1's copy constructor goes through a temporary
+// document with its own heap stack for every composite value: slow when copies are frequent).
+Value clone(const Value& v, Allocator& a);
+
 inline Value make_string(std::string_view s, Allocator& a) {
   return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
 }

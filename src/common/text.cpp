@@ -1,6 +1,8 @@
 #include "common/text.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 namespace smeltsec::text {
 namespace {
@@ -30,6 +32,14 @@ bool is_valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
+    // Fast path: eight ASCII bytes at a time (most of any spec).
+    while (end - p >= 8) {
+      uint64_t chunk;
+      std::memcpy(&chunk, p, 8);
+      if (chunk & 0x8080808080808080ull) break;
+      p += 8;
+    }
+    if (p >= end) break;
     unsigned char c = *p;
     if (c < 0x80) {
       ++p;
@@ -103,37 +113,40 @@ std::string join(const std::vector<std::string>& words, std::string_view sep) {
 }
 
 std::string normalize_whitespace(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  std::string line;
-  int blank_run = 0;
-  auto flush_line = [&] {
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    if (line.empty()) {
-      ++blank_run;
-    } else {
-      if (!out.empty()) out += blank_run > 0 ? "\n\n" : "\n";
-      out += line;
-      blank_run = 0;
-    }
-    line.clear();
-  };
+  // One pass writing by index (std::string::push_back per byte is slow in wasm builds); the output is
+  // never longer than the input: every byte written stands for at least one byte read.
+  std::string out(s.size(), '\0');
+  std::size_t n = 0;
+  int newlines = 0;  // line breaks since the last visible character
+  bool space = false;
+  bool any = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (c == '\r') {
-      flush_line();
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else if (c == '\n') {
-      flush_line();
-    } else if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
-      if (!line.empty() && line.back() != ' ') line.push_back(' ');
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      // other control characters carry no meaning in a description
-    } else {
-      line.push_back(c);
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+      ++newlines;
+      space = false;
+      continue;
     }
+    if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+      space = true;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20) continue;  // other control characters mean nothing here
+    if (any) {
+      if (newlines > 0) {
+        out[n++] = '\n';
+        if (newlines > 1) out[n++] = '\n';  // at most one blank line in a row
+      } else if (space) {
+        out[n++] = ' ';
+      }
+    }
+    out[n++] = c;
+    any = true;
+    newlines = 0;
+    space = false;
   }
-  flush_line();
+  out.resize(n);
   return out;
 }
 

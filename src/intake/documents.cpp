@@ -38,7 +38,6 @@ Result<const Document*> DocumentStore::load(const std::string& path) {
   std::size_t first = 0;
   while (first < content.size() && std::isspace(static_cast<unsigned char>(content[first]))) ++first;
   const bool is_json = first < content.size() && (content[first] == '{' || content[first] == '[');
-  // The JSON parser validates UTF-8 itself, as it goes.
   if (!is_json && !text::is_valid_utf8(content)) return Error{"encoding", "the file is not valid UTF-8 text", path};
   Status parsed = is_json ? json::parse(content, path, bundle_.limits(), doc->buffer, doc->dom)
                           : yaml_to_json(content, path, bundle_.limits(), doc->dom);

@@ -171,8 +171,8 @@ void SchemaConverter::set_description(json::Value& schema, std::string text) {
   }
 }
 
-json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why) {
-  ++cuts_;
+json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why, bool stable) {
+  if (!stable) ++unstable_cuts_;
   json::Value v = type_only(type.c_str(), a_);
   if (type == "array") {
     json::Value items = type_only("object", a_);
@@ -222,7 +222,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
   }
   if (depth > opt_.max_depth) {
     note("schema nested deeper than " + std::to_string(opt_.max_depth) + " levels: deeper parts are reduced to their type");
-    return placeholder(guess_type(node), "");
+    return placeholder(guess_type(node), "", true);
   }
   const json::Value* v = node.value;
   if (v == nullptr || !v->IsObject()) return any_value();
@@ -244,16 +244,16 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
       auto hit = cache_ != nullptr ? cache_->entries.find(memo_key) : decltype(cache_->entries.end()){};
       if (cache_ != nullptr && hit != cache_->entries.end() && nodes_ + hit->second.nodes <= opt_.max_nodes) {
         nodes_ += hit->second.nodes;
-        out = json::Value(hit->second.value, a_);
+        out = json::clone(hit->second.value, a_);
       } else {
-        const std::size_t nodes_before = nodes_, cuts_before = cuts_;
+        const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_;
         ref_stack_.push_back(key);
         auto r = walk(target_node, at, depth);
         ref_stack_.pop_back();
         if (!r) return r.error();
         out = std::move(r.value());
-        if (cache_ != nullptr && cuts_ == cuts_before) {
-          cache_->entries.emplace(memo_key, SchemaCache::Entry{json::Value(out, a_), nodes_ - nodes_before});
+        if (cache_ != nullptr && unstable_cuts_ == cuts_before) {
+          cache_->entries.emplace(memo_key, SchemaCache::Entry{json::clone(out, a_), nodes_ - nodes_before});
         }
       }
     }
@@ -324,7 +324,7 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
                                                               : (json::add(branch, "properties", json::Value(rapidjson::kObjectType), a_), branch["properties"]);
           if (const json::Value* own_props = json::get(own, "properties")) {
             for (const auto& m : own_props->GetObject()) {
-              if (!props.HasMember(m.name)) props.AddMember(json::Value(m.name, a_), json::Value(m.value, a_), a_);
+              if (!props.HasMember(m.name)) props.AddMember(json::clone(m.name, a_), json::clone(m.value, a_), a_);
             }
           }
         }
@@ -395,22 +395,22 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
   if (const json::Value* e = json::get(v, "enum"); e && e->IsArray()) {
     json::Value values(rapidjson::kArrayType);
     for (const auto& item : e->GetArray()) {
-      if (value_matches(item, type)) values.PushBack(json::Value(item, a_), a_);
+      if (value_matches(item, type)) values.PushBack(json::clone(item, a_), a_);
     }
     if (!values.Empty()) json::add(out, "enum", std::move(values), a_);
   }
   if (const json::Value* c = json::get(v, "const"); c && value_matches(*c, type)) {
-    json::add(out, "const", json::Value(*c, a_), a_);
+    json::add(out, "const", json::clone(*c, a_), a_);
   }
   if (const json::Value* d = json::get(v, "default"); d && value_matches(*d, type)) {
-    json::add(out, "default", json::Value(*d, a_), a_);
+    json::add(out, "default", json::clone(*d, a_), a_);
   }
   {
     json::Value examples(rapidjson::kArrayType);
     auto take = [&](const json::Value& ex) {
       if (examples.Size() < 3 && value_matches(ex, type) && !ex.IsObject() && !ex.IsArray() &&
           (!ex.IsString() || ex.GetStringLength() <= 200)) {
-        examples.PushBack(json::Value(ex, a_), a_);
+        examples.PushBack(json::clone(ex, a_), a_);
       }
     };
     if (const json::Value* ex = json::get(v, "examples"); ex && ex->IsArray()) {
@@ -422,11 +422,11 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
 
   if (type == "string") {
     for (const char* k : {"minLength", "maxLength"}) {
-      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::Value(*n, a_), a_);
+      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::clone(*n, a_), a_);
     }
     if (const json::Value* p = json::get(v, "pattern"); p && p->IsString()) {
       if (is_valid_js_unicode_regex(json::str(p))) {
-        json::add(out, "pattern", json::Value(*p, a_), a_);
+        json::add(out, "pattern", json::clone(*p, a_), a_);
       } else {
         note("pattern that is not valid ECMAScript dropped at " + at.where());
       }
@@ -436,12 +436,12 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
     const json::Value* max = json::get(v, "maximum");
     const json::Value* xmin = json::get(v, "exclusiveMinimum");
     const json::Value* xmax = json::get(v, "exclusiveMaximum");
-    if (min && min->IsNumber()) json::add(out, xmin && xmin->IsBool() && xmin->GetBool() ? "exclusiveMinimum" : "minimum", json::Value(*min, a_), a_);
-    if (max && max->IsNumber()) json::add(out, xmax && xmax->IsBool() && xmax->GetBool() ? "exclusiveMaximum" : "maximum", json::Value(*max, a_), a_);
-    if (xmin && xmin->IsNumber()) json::add(out, "exclusiveMinimum", json::Value(*xmin, a_), a_);
-    if (xmax && xmax->IsNumber()) json::add(out, "exclusiveMaximum", json::Value(*xmax, a_), a_);
+    if (min && min->IsNumber()) json::add(out, xmin && xmin->IsBool() && xmin->GetBool() ? "exclusiveMinimum" : "minimum", json::clone(*min, a_), a_);
+    if (max && max->IsNumber()) json::add(out, xmax && xmax->IsBool() && xmax->GetBool() ? "exclusiveMaximum" : "maximum", json::clone(*max, a_), a_);
+    if (xmin && xmin->IsNumber()) json::add(out, "exclusiveMinimum", json::clone(*xmin, a_), a_);
+    if (xmax && xmax->IsNumber()) json::add(out, "exclusiveMaximum", json::clone(*xmax, a_), a_);
     if (const json::Value* m = json::get(v, "multipleOf"); m && m->IsNumber() && m->GetDouble() > 0) {
-      json::add(out, "multipleOf", json::Value(*m, a_), a_);
+      json::add(out, "multipleOf", json::clone(*m, a_), a_);
     }
   } else if (type == "array") {
     const json::Value* items = json::get(v, "items");
@@ -454,7 +454,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
       json::add(out, "items", any_value(), a_);
     }
     for (const char* k : {"minItems", "maxItems"}) {
-      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::Value(*n, a_), a_);
+      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::clone(*n, a_), a_);
     }
     if (json::is_true(json::get(v, "uniqueItems"))) json::add(out, "uniqueItems", json::Value(true), a_);
   } else if (type == "object") {
@@ -500,7 +500,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
       json::add(out, "additionalProperties", json::Value(false), a_);
     }
     for (const char* k : {"minProperties", "maxProperties"}) {
-      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::Value(*n, a_), a_);
+      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::clone(*n, a_), a_);
     }
   }
   return out;
@@ -554,19 +554,19 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, in
       for (auto& m : p["properties"].GetObject()) {
         auto existing = props.FindMember(m.name);
         if (existing != props.MemberEnd()) {
-          existing->value = json::Value(m.value, a_);  // the more specific (later) definition wins
+          existing->value = json::clone(m.value, a_);  // the more specific (later) definition wins
         } else {
-          props.AddMember(json::Value(m.name, a_), json::Value(m.value, a_), a_);
+          props.AddMember(json::clone(m.name, a_), json::clone(m.value, a_), a_);
         }
       }
     }
     if (p.HasMember("required")) {
       for (auto& r : p["required"].GetArray()) {
-        if (required_seen.insert(std::string(json::str(&r))).second) required.PushBack(json::Value(r, a_), a_);
+        if (required_seen.insert(std::string(json::str(&r))).second) required.PushBack(json::clone(r, a_), a_);
       }
     }
     if (p.HasMember("additionalProperties") && !p["additionalProperties"].IsFalse() && extra.IsNull()) {
-      extra = json::Value(p["additionalProperties"], a_);
+      extra = json::clone(p["additionalProperties"], a_);
     }
   }
   const bool has_props = !props.ObjectEmpty();

@@ -58,7 +58,9 @@ class SchemaConverter {
   Result<json::Value> typed(intake::Node node, const intake::Trail& at, int depth, const std::string& type);
   Result<json::Value> merge_all_of(intake::Node node, const intake::Trail& at, int depth);
   std::string guess_type(intake::Node node);
-  json::Value placeholder(const std::string& type, const std::string& why);
+  // `stable`: the cut depends only on the target and the depth (both in the cache key), not on the path
+  // that led there (cycles) or on what was emitted before (the node budget).
+  json::Value placeholder(const std::string& type, const std::string& why, bool stable = false);
   void note(std::string text);
   void set_description(json::Value& schema, std::string text);
 
@@ -69,7 +71,7 @@ class SchemaConverter {
   std::vector<std::string> ref_stack_;
   std::vector<std::string> notes_;
   std::size_t nodes_ = 0;
-  std::size_t cuts_ = 0;  // placeholders emitted (cycles, depth, size): such results are not cached
+  std::size_t unstable_cuts_ = 0;  // cycle/size cuts: results containing one are not cached
 };
 
 // The description text of a schema or parameter: description, else title; format appended as a sentence.

@@ -143,13 +143,13 @@ class ToolBuilder {
       json::add(info, "in", p.in, a_);
       json::add(info, "key", p.name, a_);
       if (const json::Value* style = json::get(p.node.value, "style"); style && style->IsString()) {
-        json::add(info, "style", json::Value(*style, a_), a_);
+        json::add(info, "style", json::clone(*style, a_), a_);
       }
       if (const json::Value* explode = json::get(p.node.value, "explode"); explode && explode->IsBool()) {
-        json::add(info, "explode", json::Value(*explode, a_), a_);
+        json::add(info, "explode", json::clone(*explode, a_), a_);
       }
       if (const json::Value* cf = json::get(p.node.value, "collectionFormat"); cf && cf->IsString()) {
-        json::add(info, "collectionFormat", json::Value(*cf, a_), a_);
+        json::add(info, "collectionFormat", json::clone(*cf, a_), a_);
       }
       arguments.PushBack(info, a_);
     }
@@ -337,7 +337,7 @@ class ToolBuilder {
 
   void add_security(json::Value& http, const Operation& op) {
     if (op.security == nullptr || !op.security->IsArray() || op.security->Empty()) return;
-    json::add(http, "security", json::Value(*op.security, a_), a_);
+    json::add(http, "security", json::clone(*op.security, a_), a_);
     json::Value schemes(rapidjson::kObjectType);
     for (const auto& req : op.security->GetArray()) {
       if (!req.IsObject()) continue;
@@ -352,7 +352,7 @@ class ToolBuilder {
         json::Value scheme(rapidjson::kObjectType);
         for (const char* k : {"type", "in", "name", "scheme", "bearerFormat", "flow", "tokenUrl", "authorizationUrl",
                               "flows", "openIdConnectUrl"}) {
-          if (const json::Value* f = json::get(resolved.value().value, k)) json::add(scheme, k, json::Value(*f, a_), a_);
+          if (const json::Value* f = json::get(resolved.value().value, k)) json::add(scheme, k, json::clone(*f, a_), a_);
         }
         json::add(schemes, name, std::move(scheme), a_);
       }
