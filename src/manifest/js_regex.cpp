@@ -17,6 +17,7 @@ bool is_syntax_char(char c) {
 }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+unsigned long hex_value(char c) { return is_digit(c) ? c - '0' : static_cast<unsigned long>((c | 0x20) - 'a' + 10); }
 bool is_ident(char c, bool first) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || (!first && is_digit(c));
 }
@@ -198,7 +199,7 @@ class Checker {
       unsigned long v = 0;
       std::size_t n = 0;
       while (!eof() && is_hex(peek())) {
-        v = v * 16 + static_cast<unsigned long>(std::stoul(std::string(1, p_[pos_++]), nullptr, 16));
+        v = v * 16 + hex_value(p_[pos_++]);
         if (++n > 8 || v > 0x10FFFF) return false;
       }
       if (n == 0 || peek() != '}') return false;
@@ -300,26 +301,41 @@ class Checker {
     const std::size_t start = pos_;
     if (!character_escape(e, class_escape)) return false;
     single = !class_escape;
-    if (single) {
-      // Value only matters for range order; escapes other than simple ones are taken at face value.
-      if (e == 'x' || e == 'u') {
-        std::string digits(p_.substr(start, pos_ - start));
-        std::string hex;
-        for (char h : digits) {
-          if (is_hex(h)) hex += h;
-        }
-        value = hex.empty() ? 0 : std::stoul(hex, nullptr, 16);
-      } else if (e == 'n') {
-        value = '\n';
-      } else if (e == 't') {
-        value = '\t';
-      } else if (e == 'r') {
-        value = '\r';
-      } else {
-        value = static_cast<unsigned char>(e);
-      }
-    }
+    if (single) value = escape_value(e, start);
     return true;
+  }
+
+  // The code point of a character escape `\e...` whose characters after `e` run from `start` to pos_: range
+  // bounds must be in order ([\f-\v] and [\cZ-\cA] are errors, [\0-\t] is not). With the u flag a \u escape of a
+  // lead surrogate followed by one of a trail surrogate is a single code point: that second escape is consumed.
+  unsigned long escape_value(char e, std::size_t start) {
+    switch (e) {
+      case 'f': return '\f';
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 't': return '\t';
+      case 'v': return '\v';
+      case '0': return 0;
+      case 'c': return static_cast<unsigned char>(p_[start]) % 32;
+      case 'x':
+      case 'u': {
+        unsigned long v = 0;
+        for (std::size_t i = start; i < pos_; ++i) {
+          if (is_hex(p_[i])) v = v * 16 + hex_value(p_[i]);
+        }
+        if (e == 'u' && v >= 0xD800 && v <= 0xDBFF && peek() == '\\' && peek(1) == 'u' && is_hex(peek(2)) &&
+            is_hex(peek(3)) && is_hex(peek(4)) && is_hex(peek(5))) {
+          unsigned long trail = 0;
+          for (std::size_t k = 2; k < 6; ++k) trail = trail * 16 + hex_value(peek(k));
+          if (trail >= 0xDC00 && trail <= 0xDFFF) {
+            pos_ += 6;
+            v = 0x10000 + ((v - 0xD800) << 10) + (trail - 0xDC00);
+          }
+        }
+        return v;
+      }
+      default: return static_cast<unsigned char>(e);  // identity escapes: \. \/ \- ...
+    }
   }
 
   bool char_class() {

@@ -217,11 +217,15 @@ Result<json::Value> SchemaConverter::convert(Node schema, const Trail& at) {
 
 Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth) {
   if (++nodes_ > opt_.max_nodes) {
-    note("schema larger than " + std::to_string(opt_.max_nodes) + " nodes: deeper parts are reduced to their type");
+    if (opt_.note_cuts) {
+      note("schema larger than " + std::to_string(opt_.max_nodes) + " nodes: deeper parts are reduced to their type");
+    }
     return placeholder(guess_type(node), "");
   }
   if (depth > opt_.max_depth) {
-    note("schema nested deeper than " + std::to_string(opt_.max_depth) + " levels: deeper parts are reduced to their type");
+    if (opt_.note_cuts) {
+      note("schema nested deeper than " + std::to_string(opt_.max_depth) + " levels: deeper parts are reduced to their type");
+    }
     return placeholder(guess_type(node), "", true);
   }
   const json::Value* v = node.value;

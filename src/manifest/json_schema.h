@@ -23,6 +23,7 @@ struct SchemaOptions {
   int max_depth = 32;             // nested object/array levels before a subtree is cut
   int max_ref_depth = 32;         // $refs expanded inside each other
   std::size_t max_description = 1024;  // characters of each description
+  bool note_cuts = true;  // report depth and size cuts (output schemas are cut by design: no notes)
 };
 
 // Converted `$ref` targets, reused across the tools of one manifest (shared components such as a "user"

@@ -326,6 +326,7 @@ class ToolBuilder {
     out_opts.max_depth = kOutputMaxDepth;
     out_opts.max_nodes = kOutputMaxNodes;
     out_opts.max_description = kOutputMaxDescription;
+    out_opts.note_cuts = false;
     out_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
     SchemaConverter conv(*spec_.store, a_, out_opts, &output_cache_);
     auto s = conv.convert(schema, at.child("schema"));
@@ -519,7 +520,8 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   } else {
     return Error{"bad_option", "unknown mode '" + options.mode + "' (use all, grouped or auto)", "mode"};
   }
-  json::Document doc(rapidjson::kObjectType);
+  result.manifest = std::make_unique<json::Document>(rapidjson::kObjectType);
+  json::Document& doc = *result.manifest;
   json::Allocator& a = doc.GetAllocator();
   const std::vector<std::string> names = tool_names(ops);
   ToolBuilder builder(spec, a);
@@ -542,10 +544,12 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
     json::add(meta, kCatalogMetaKey, std::move(catalog), a);
     json::add(doc, "_meta", std::move(meta), a);
   }
-  result.manifest_json = json::write(doc, ops.size() <= kMaxIndentedTools);
-  result.manifest_json += '\n';
   result.notes = std::move(builder.notes());
   return result;
+}
+
+std::string write_manifest(const json::Document& manifest, std::size_t tool_definitions) {
+  return json::write(manifest, tool_definitions <= kMaxIndentedTools) + '\n';
 }
 
 std::string candidates_json(const intake::OpenApiSpec& spec, const std::vector<Operation>& ops) {

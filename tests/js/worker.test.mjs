@@ -3,15 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 
-import { repoRoot } from './helpers.mjs';
+import { nodeModules, repoRoot } from './helpers.mjs';
 import { createSmeltSec } from '../../wasm/smeltsec.mjs';
 
-const require = createRequire(import.meta.url);
-const workerdBin = require('workerd').default; // the platform binary itself, not the node wrapper script
+// The workerd binary from npm (@cloudflare/workerd-linux-64, pinned in package.json).
+const workerdBin = path.join(nodeModules, '@cloudflare/workerd-linux-64/bin/workerd');
 const configPath = path.join(repoRoot, 'worker/config.capnp');
 const wasmPath = path.join(repoRoot, 'wasm/dist/smeltsec-core.wasm');
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
