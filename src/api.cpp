@@ -82,19 +82,12 @@ Result<ManifestOutput> generate_manifest(const SourceBundle& bundle, const SpecO
     json::add(report, "operations", json::Value(static_cast<uint64_t>(ops.value().size())), a);
     json::add(report, "tools", json::Value(static_cast<uint64_t>(built.value().tools)), a);
     json::add(report, "notes", notes_value(spec.value().notes, built.value().notes, a), a);
-    // The manifest holds copies of all it needs: free the parsed spec before serialising (peak memory).
-    const std::size_t definitions = ops.value().size();
-    ops = std::vector<analyze::Operation>();
-    spec = Error{};
-    std::string manifest_json = manifest::write_manifest(*built.value().manifest, definitions);
-    built.value().manifest.reset();
-    const double emit_ms = clock.lap();
+    std::string manifest_json = std::move(built.value().manifest_json);
     json::add(report, "manifestBytes", json::Value(static_cast<uint64_t>(manifest_json.size())), a);
     json::Value timings(rapidjson::kObjectType);
     json::add(timings, "intake", json::Value(intake_ms), a);
     json::add(timings, "analyze", json::Value(analyze_ms), a);
     json::add(timings, "tools", json::Value(tools_ms), a);
-    json::add(timings, "emit", json::Value(emit_ms), a);
     json::add(report, "timingsMs", std::move(timings), a);
     return ManifestOutput{std::move(manifest_json), json::write(report, false)};
   });

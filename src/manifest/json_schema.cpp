@@ -257,7 +257,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
         if (!r) return r.error();
         out = std::move(r.value());
         if (cache_ != nullptr && unstable_cuts_ == cuts_before) {
-          cache_->entries.emplace(memo_key, SchemaCache::Entry{json::clone(out, a_), nodes_ - nodes_before});
+          cache_->entries.emplace(memo_key, SchemaCache::Entry{json::clone(out, cache_->alloc), nodes_ - nodes_before});
         }
       }
     }

@@ -31,9 +31,10 @@ struct SchemaOptions {
 // cut depends on where the walk came from. One cache per SchemaOptions.
 struct SchemaCache {
   struct Entry {
-    json::Value value;
+    json::Value value;  // allocated from `alloc`
     std::size_t nodes;
   };
+  json::Allocator alloc;  // outlives the per-tool arenas the converted schemas are copied into
   std::unordered_map<std::string, Entry> entries;
 };
 

@@ -510,6 +510,44 @@ std::vector<std::string> tool_names(const std::vector<Operation>& ops) {
   return names;
 }
 
+namespace {
+
+// Appends `text` with every line indented by `spaces` (pretty JSON has no raw newline inside a string).
+void append_indented(std::string& out, std::string_view text, std::size_t spaces) {
+  const std::string pad(spaces, ' ');
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+    out += pad;
+    out.append(text.data() + start, end - start);
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    start = nl + 1;
+  }
+}
+
+// Appends a JSON array of already serialised items: `[]`, `[a,b]`, or one item per line at `indent`.
+void append_array(std::string& out, const std::vector<std::string>& items, bool pretty, std::size_t indent) {
+  if (items.empty()) {
+    out += "[]";
+    return;
+  }
+  out += pretty ? "[\n" : "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += pretty ? ",\n" : ",";
+    if (pretty) {
+      append_indented(out, items[i], indent + 2);
+    } else {
+      out += items[i];
+    }
+  }
+  if (pretty) out += "\n" + std::string(indent, ' ');
+  out += "]";
+}
+
+}  // namespace
+
 Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<Operation>& ops,
                                    const BuildOptions& options) {
   BuildResult result;
@@ -520,36 +558,45 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   } else {
     return Error{"bad_option", "unknown mode '" + options.mode + "' (use all, grouped or auto)", "mode"};
   }
-  result.manifest = std::make_unique<json::Document>(rapidjson::kObjectType);
-  json::Document& doc = *result.manifest;
-  json::Allocator& a = doc.GetAllocator();
+  const bool pretty = ops.size() <= kMaxIndentedTools;
   const std::vector<std::string> names = tool_names(ops);
-  ToolBuilder builder(spec, a);
-  json::Value tools(rapidjson::kArrayType);
+  // Each tool is built in a scratch arena, serialised, and the arena cleared: no manifest-sized tree is
+  // ever held (RapidJSON 1.1 gives every object it builds room for 16 members).
+  json::Allocator scratch;
+  ToolBuilder builder(spec, scratch);
+  std::vector<std::string> definitions;
+  definitions.reserve(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto tool = builder.build(ops[i], names[i]);
     if (!tool) return tool.error();
-    tools.PushBack(tool.value(), a);
+    definitions.push_back(json::write(tool.value(), pretty));
+    scratch.Clear();
   }
+  std::string& out = result.manifest_json;
+  std::size_t total = 64;
+  for (const auto& d : definitions) total += d.size() + 16;
+  out.reserve(total + total / 4);
   if (result.mode == "all") {
-    result.tools = tools.Size();
-    json::add(doc, "tools", std::move(tools), a);
+    result.tools = definitions.size();
+    out += pretty ? "{\n  \"tools\": " : "{\"tools\":";
+    append_array(out, definitions, pretty, 2);
+    out += pretty ? "\n}\n" : "}\n";
   } else {
-    json::Value grouped = grouped_tools(spec, ops, a);
-    result.tools = grouped.Size();
-    json::add(doc, "tools", std::move(grouped), a);
-    json::Value catalog(rapidjson::kObjectType);
-    json::add(catalog, "operations", std::move(tools), a);
-    json::Value meta(rapidjson::kObjectType);
-    json::add(meta, kCatalogMetaKey, std::move(catalog), a);
-    json::add(doc, "_meta", std::move(meta), a);
+    json::Document trio_doc;
+    json::Value trio = grouped_tools(spec, ops, trio_doc.GetAllocator());
+    result.tools = trio.Size();
+    std::vector<std::string> trio_text;
+    for (const auto& t : trio.GetArray()) trio_text.push_back(json::write(t, pretty));
+    out += pretty ? "{\n  \"tools\": " : "{\"tools\":";
+    append_array(out, trio_text, pretty, 2);
+    out += pretty ? ",\n  \"_meta\": {\n    \"" : ",\"_meta\":{\"";
+    out += kCatalogMetaKey;
+    out += pretty ? "\": {\n      \"operations\": " : "\":{\"operations\":";
+    append_array(out, definitions, pretty, 6);
+    out += pretty ? "\n    }\n  }\n}\n" : "}}}\n";
   }
   result.notes = std::move(builder.notes());
   return result;
-}
-
-std::string write_manifest(const json::Document& manifest, std::size_t tool_definitions) {
-  return json::write(manifest, tool_definitions <= kMaxIndentedTools) + '\n';
 }
 
 std::string candidates_json(const intake::OpenApiSpec& spec, const std::vector<Operation>& ops) {

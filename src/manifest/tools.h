@@ -1,7 +1,6 @@
 // Step 3 for specs: operations to MCP tool definitions (tools/list result), in "all" or "grouped" mode.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,9 +18,7 @@ struct BuildOptions {
 };
 
 struct BuildResult {
-  // The manifest as a document of its own: it copies everything it needs, so the spec can be freed before
-  // it is serialised.
-  std::unique_ptr<json::Document> manifest;
+  std::string manifest_json;
   std::string mode;  // the mode used ("all" or "grouped")
   std::size_t tools = 0;
   std::vector<std::string> notes;
@@ -29,9 +26,6 @@ struct BuildResult {
 
 // Tool names for the operations, in order: from operationId, else method + path; unique.
 std::vector<std::string> tool_names(const std::vector<analyze::Operation>& ops);
-
-// Serialises a manifest: indented when it is small enough for people to read, compact otherwise.
-std::string write_manifest(const json::Document& manifest, std::size_t tool_definitions);
 
 // Builds the manifest. Fails on an unresolvable `$ref` inside a schema, or an unknown mode.
 Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<analyze::Operation>& ops,
