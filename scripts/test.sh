@@ -59,19 +59,19 @@ for target in build/asan/fuzz_*; do
   fi
 done
 
-# node's test runner summary: "ℹ pass 12" / "ℹ fail 0"
+# node's test runner, TAP output; its summary: "# pass 12" / "# fail 0"
 echo "== js tests" >&2
-node --test --test-concurrency=1 tests/js/ >"$log/js.out" 2>&1
+node --test --test-reporter=tap --test-concurrency=1 tests/js/ >"$log/js.out" 2>&1
 status=$?
-grep -v '^ℹ' "$log/js.out" | grep -E '^(✖|not ok)|failureType|error:' >&2
-p=$(sed -n 's/^ℹ pass \([0-9]*\)/\1/p' "$log/js.out" | tail -1)
-f=$(sed -n 's/^ℹ fail \([0-9]*\)/\1/p' "$log/js.out" | tail -1)
+grep -E '^ *not ok ' "$log/js.out" >&2
+p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log/js.out" | tail -1)
+f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log/js.out" | tail -1)
 if [ -z "$p" ] || [ -z "$f" ]; then
   cat "$log/js.out" >&2
   failed=$((failed + 1))
 else
   [ "$f" -eq 0 ] && [ "$status" -eq 0 ] || cat "$log/js.out" >&2
-  grep -E '^ℹ (tests|pass|fail|skipped|duration_ms)' "$log/js.out" >&2
+  grep -E '^# (tests|pass|fail|skipped|duration_ms) ' "$log/js.out" >&2
   passed=$((passed + p))
   failed=$((failed + f))
 fi

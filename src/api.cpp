@@ -3,9 +3,15 @@
 #include <exception>
 #include <new>
 
+#include "analyze/code/javascript.h"
+#include "analyze/code/python.h"
+#include "analyze/code/source_files.h"
+#include "analyze/code/syntax.h"
 #include "analyze/openapi_operations.h"
 #include "common/json.h"
 #include "intake/openapi_spec.h"
+#include "intake/archive.h"
+#include "manifest/code_tools.h"
 #include "manifest/tools.h"
 #include "smeltsec/smeltsec.h"
 
@@ -91,6 +97,74 @@ Result<ManifestOutput> generate_manifest(const SourceBundle& bundle, const SpecO
     json::add(report, "timingsMs", std::move(timings), a);
     return ManifestOutput{std::move(manifest_json), json::write(report, false)};
   });
+}
+
+Status unpack_archive(std::string_view bytes, SourceBundle& bundle, std::vector<SkippedFile>& skipped) {
+  return guarded([&]() -> Status { return intake::unpack_archive(bytes, bundle, skipped); });
+}
+
+namespace {
+analyze::code::CodeAnalysis run_code_analysis(const SourceBundle& bundle) {
+  analyze::code::CodeAnalysis analysis;
+  const auto files = analyze::code::collect_source_files(bundle, analysis);
+  std::vector<analyze::code::SourceFile> python, javascript;
+  for (const auto& f : files) (f.language == "python" ? python : javascript).push_back(f);
+  if (!python.empty()) analyze::code::analyze_python(python, analysis);
+  if (!javascript.empty()) analyze::code::analyze_javascript(javascript, analysis);
+  return analysis;
+}
+}  // namespace
+
+Result<std::string> analyze_code(const SourceBundle& bundle, const CodeOptions& options) {
+  return guarded([&]() -> Result<std::string> {
+    if (bundle.files().empty()) return Error{"empty_input", "no files were given", ""};
+    Stopwatch clock;
+    auto analysis = run_code_analysis(bundle);
+    return manifest::code_candidates_json(analysis, clock.lap());
+  });
+}
+
+Result<ManifestOutput> generate_code_manifest(const SourceBundle& bundle, const CodeOptions& options) {
+  return guarded([&]() -> Result<ManifestOutput> {
+    if (bundle.files().empty()) return Error{"empty_input", "no files were given", ""};
+    Stopwatch clock;
+    auto analysis = run_code_analysis(bundle);
+    const double analyze_ms = clock.lap();
+    auto built = manifest::build_code_manifest(analysis, manifest::BuildOptions{options.mode, options.max_tools});
+    if (!built) return built.error();
+    const double tools_ms = clock.lap();
+    json::Document report(rapidjson::kObjectType);
+    json::Allocator& a = report.GetAllocator();
+    json::Value source(rapidjson::kObjectType);
+    json::add(source, "kind", "code", a);
+    json::add(source, "files", json::Value(static_cast<uint64_t>(analysis.files_parsed)), a);
+    json::add(report, "source", std::move(source), a);
+    json::add(report, "mode", built.value().mode, a);
+    json::add(report, "operations", json::Value(static_cast<uint64_t>(manifest::tool_candidates(analysis).size())), a);
+    json::add(report, "tools", json::Value(static_cast<uint64_t>(built.value().tools)), a);
+    json::add(report, "manifestBytes", json::Value(static_cast<uint64_t>(built.value().manifest_json.size())), a);
+    json::Value skipped(rapidjson::kArrayType);
+    for (const auto& s : analysis.skipped) {
+      json::Value v(rapidjson::kObjectType);
+      json::add(v, "path", s.path, a);
+      json::add(v, "reason", s.reason, a);
+      skipped.PushBack(v, a);
+    }
+    json::add(report, "skipped", std::move(skipped), a);
+    json::add(report, "notes", notes_value(analysis.notes, built.value().notes, a), a);
+    json::Value timings(rapidjson::kObjectType);
+    json::add(timings, "analyze", json::Value(analyze_ms), a);
+    json::add(timings, "tools", json::Value(tools_ms), a);
+    json::add(report, "timingsMs", std::move(timings), a);
+    return ManifestOutput{std::move(built.value().manifest_json), json::write(report, false)};
+  });
+}
+
+std::string detect_source_kind(const SourceBundle& bundle) {
+  for (const auto& [path, bytes] : bundle.files()) {
+    if (!analyze::code::language_for_path(path).empty()) return "code";
+  }
+  return "spec";
 }
 
 }  // namespace smeltsec

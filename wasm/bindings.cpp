@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "smeltsec/smeltsec.h"
 
@@ -66,6 +68,23 @@ class Bundle {
   }
 
   std::size_t fileCount() const { return bundle_.files().size(); }
+
+  // Unpacks an archive (bytes at ptr/length on the heap) into this bundle; {ok, skipped: [{path, reason}]}.
+  val addArchive(std::uintptr_t ptr, std::size_t length) {
+    std::vector<smeltsec::SkippedFile> skipped;
+    auto st = smeltsec::unpack_archive(std::string_view(reinterpret_cast<const char*>(ptr), length), bundle_, skipped);
+    if (!st) return error_value(st.error());
+    val list = val::array();
+    for (const auto& s : skipped) {
+      val item = val::object();
+      item.set("path", s.path);
+      item.set("reason", s.reason);
+      list.call<void>("push", item);
+    }
+    val out = ok_value();
+    out.set("skipped", list);
+    return out;
+  }
   const smeltsec::SourceBundle& get() const { return bundle_; }
 
  private:
@@ -103,6 +122,34 @@ val generate_manifest(const Bundle& bundle, val options) {
   return out;
 }
 
+smeltsec::CodeOptions code_options(const val& o) {
+  smeltsec::CodeOptions opts;
+  opts.mode = string_or(o, "mode", opts.mode);
+  opts.max_tools = number_or(o, "maxTools", opts.max_tools);
+  return opts;
+}
+
+val analyze_code(const Bundle& bundle, val options) {
+  auto r = smeltsec::analyze_code(bundle.get(), code_options(options));
+  if (!r) return error_value(r.error());
+  val out = ok_value();
+  out.set("json", r.value());
+  return out;
+}
+
+val generate_code_manifest(const Bundle& bundle, val options) {
+  auto r = smeltsec::generate_code_manifest(bundle.get(), code_options(options));
+  if (!r) return error_value(r.error());
+  const std::string& manifest = r.value().manifest_json;
+  val view(emscripten::typed_memory_view(manifest.size(), reinterpret_cast<const unsigned char*>(manifest.data())));
+  val out = ok_value();
+  out.set("manifestBytes", view.call<val>("slice"));
+  out.set("reportJson", r.value().report_json);
+  return out;
+}
+
+std::string detect_source_kind(const Bundle& bundle) { return smeltsec::detect_source_kind(bundle.get()); }
+
 std::string core_version() { return smeltsec::version(); }
 
 }  // namespace
@@ -111,7 +158,11 @@ EMSCRIPTEN_BINDINGS(smeltsec) {
   emscripten::class_<Bundle>("Bundle")
       .constructor<val>()
       .function("addFile", &Bundle::addFile)
-      .function("fileCount", &Bundle::fileCount);
+      .function("fileCount", &Bundle::fileCount)
+      .function("addArchive", &Bundle::addArchive);
+  emscripten::function("analyzeCode", &analyze_code);
+  emscripten::function("generateCodeManifest", &generate_code_manifest);
+  emscripten::function("detectSourceKind", &detect_source_kind);
   emscripten::function("analyzeSpec", &analyze_spec);
   emscripten::function("generateManifest", &generate_manifest);
   emscripten::function("version", &core_version);

@@ -14,7 +14,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: SmeltSecErr
 
 /** Files of a source bundle: relative paths to their bytes (strings are encoded as UTF-8). */
 export type Files =
-  | Array<{ path: string; bytes: Uint8Array | string }>
+  | Array<{ path: string; bytes: Uint8Array | string; /** unpack it (.tar.gz, .tar, .zip) */ archive?: boolean }>
   | Map<string, Uint8Array | string>
   | Record<string, Uint8Array | string>;
 
@@ -85,6 +85,48 @@ export interface Manifest {
   report: Report;
 }
 
+export interface CodeOptions {
+  mode?: 'all' | 'auto';
+  maxTools?: number;
+  limits?: Limits;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface CodeEffect {
+  kind: 'db_read' | 'db_write' | 'file_read' | 'file_write' | 'delete' | 'subprocess' | 'network';
+  detail: string;
+  line: number;
+}
+
+export interface CodeCandidate {
+  kind: 'route' | 'function';
+  method?: string;
+  path?: string;
+  name: string;
+  file: string;
+  line: number;
+  language: 'python' | 'javascript' | 'typescript' | 'tsx';
+  framework?: 'flask' | 'fastapi' | 'express';
+  auth: boolean;
+  authDetail?: string;
+  effects: CodeEffect[];
+  params: Array<{ name: string; in: string; required: boolean; type?: string; default?: string }>;
+  returns?: string;
+  doc: string;
+}
+
+export interface CodeAnalysis {
+  candidates: CodeCandidate[];
+  filtered: Array<{ kind: string; name: string; file: string; line: number; reason: string }>;
+  skipped: SkippedFile[];
+  stats: { files: number; bytes: number; routes: number; functions: number; filtered: number; skipped: number; analyzeMs: number };
+  notes: string[];
+}
+
 export interface CreateOptions {
   /** the .wasm bytes (Node: read from disk by default) */
   wasmBinary?: ArrayBuffer | Uint8Array;
@@ -98,6 +140,9 @@ export declare class SmeltSec {
   version(): string;
   analyzeSpec(files: Files, options?: SpecOptions): Result<Analysis>;
   generateManifest(files: Files, options?: SpecOptions): Result<Manifest>;
+  analyzeCode(files: Files, options?: CodeOptions): Result<CodeAnalysis>;
+  generateCodeManifest(files: Files, options?: CodeOptions): Result<{ manifestBytes: Uint8Array; readonly manifestJson: string; report: Record<string, unknown> }>;
+  detectSourceKind(files: Files): Result<'spec' | 'code'>;
 }
 
 export declare function createSmeltSec(options?: CreateOptions): Promise<SmeltSec>;

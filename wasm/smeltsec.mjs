@@ -60,21 +60,46 @@ export class SmeltSec {
     return this.#withBundle(files, options, (bundle) => {
       const r = this.core.generateManifest(bundle, options);
       if (!r.ok) return r;
-      const manifestBytes = r.manifestBytes;
-      let text = null;
-      const value = { manifestBytes, report: JSON.parse(r.reportJson) };
-      Object.defineProperty(value, 'manifestJson', {
-        enumerable: true,
-        get: () => (text ??= decoder.decode(manifestBytes)),
-      });
+      return { ok: true, value: manifestValue(r.manifestBytes, JSON.parse(r.reportJson)) };
+    });
+  }
+
+  /**
+   * Finds the routes and public functions of a code repository: {candidates, filtered, skipped, stats, notes}.
+   * `files` may include archives: pass them as {path, bytes, archive: true} to have them unpacked first.
+   */
+  analyzeCode(files, options = {}) {
+    return this.#withBundle(files, options, (bundle, skipped) => {
+      const r = this.core.analyzeCode(bundle, options);
+      if (!r.ok) return r;
+      const value = JSON.parse(r.json);
+      value.skipped = [...skipped, ...value.skipped];
+      value.stats.skipped = value.skipped.length;
       return { ok: true, value };
     });
+  }
+
+  /** Turns a code repository into an MCP tool manifest (as generateManifest does for specs). */
+  generateCodeManifest(files, options = {}) {
+    return this.#withBundle(files, options, (bundle, skipped) => {
+      const r = this.core.generateCodeManifest(bundle, options);
+      if (!r.ok) return r;
+      const report = JSON.parse(r.reportJson);
+      report.skipped = [...skipped, ...report.skipped];
+      return { ok: true, value: manifestValue(r.manifestBytes, report) };
+    });
+  }
+
+  /** "spec" when the files hold an OpenAPI/Swagger document and no source code, else "code". */
+  detectSourceKind(files) {
+    return this.#withBundle(files, {}, (bundle) => ({ ok: true, value: this.core.detectSourceKind(bundle) }));
   }
 
   #withBundle(files, options, body) {
     const problem = checkOptions(options);
     if (problem) return problem;
     const bundle = new this.core.Bundle(options.limits ?? {});
+    const skipped = [];
     try {
       for (const file of normalizeFiles(files)) {
         const bytes = typeof file.bytes === 'string' ? encoder.encode(file.bytes) : file.bytes;
@@ -84,17 +109,26 @@ export class SmeltSec {
         const ptr = this.core._malloc(Math.max(1, bytes.length));
         try {
           this.core.HEAPU8.set(bytes, ptr);
-          const added = bundle.addFile(String(file.path), ptr, bytes.length);
+          const added = file.archive ? bundle.addArchive(ptr, bytes.length) : bundle.addFile(String(file.path), ptr, bytes.length);
           if (!added.ok) return added;
+          if (added.skipped) skipped.push(...added.skipped);
         } finally {
           this.core._free(ptr);
         }
       }
-      return body(bundle);
+      return body(bundle, skipped);
     } finally {
       bundle.delete();
     }
   }
+}
+
+// A manifest result: the bytes as they come from the core, and the text decoded on first use.
+function manifestValue(manifestBytes, report) {
+  let text = null;
+  const value = { manifestBytes, report };
+  Object.defineProperty(value, 'manifestJson', { enumerable: true, get: () => (text ??= decoder.decode(manifestBytes)) });
+  return value;
 }
 
 function normalizeFiles(files) {

@@ -18,8 +18,17 @@ struct Limits {
   std::size_t max_path_bytes = 1024;
   int max_nesting = 256;                       // arrays/objects/mappings inside each other
   std::size_t max_values = 4000000;            // values in one document, YAML aliases expanded
+  std::size_t max_archive_entries = 100000;    // entries read from one archive (files and others)
+  std::size_t max_compression_ratio = 200;     // unpacked bytes per compressed byte (archive bombs)
+  std::size_t max_code_file_bytes = 1u << 20;  // a source file larger than this is skipped, not parsed
   std::size_t max_schema_nodes = 3000;         // nodes of one tool's inlined input schema (LLM context)
   int max_ref_depth = 32;                      // $ref inlined inside $ref before the chain is cut
+};
+
+// A file (or archive entry) left out of the analysis, and why ("vendored", "binary", "symlink", ...).
+struct SkippedFile {
+  std::string path;
+  std::string reason;
 };
 
 class SourceBundle {

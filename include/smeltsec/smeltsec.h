@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "smeltsec/bundle.h"
 #include "smeltsec/result.h"
@@ -32,5 +34,28 @@ Result<std::string> analyze_spec(const SourceBundle& bundle, const SpecOptions& 
 
 // Turns an OpenAPI document into an MCP tool manifest. Fails as analyze_spec does, and on a bad option.
 Result<ManifestOutput> generate_manifest(const SourceBundle& bundle, const SpecOptions& options);
+
+// Unpacks a .tar.gz/.tgz, .tar or .zip archive into `bundle`. A single top-level folder (as in GitHub's
+// tarballs) is stripped. Entries that are not regular files, escape the root, or break a limit are listed in
+// `skipped` instead. Fails on a corrupt or truncated archive, a decompression bomb, or a bundle limit.
+Status unpack_archive(std::string_view bytes, SourceBundle& bundle, std::vector<SkippedFile>& skipped);
+
+// How a code repository becomes tools.
+struct CodeOptions {
+  std::string mode = "auto";  // as SpecOptions::mode
+  std::size_t max_tools = 40;
+};
+
+// Finds the callable units of a code repository (Python, JavaScript, TypeScript): HTTP routes (Flask,
+// FastAPI, Express) and public functions, with their parameters, types, docs, auth and effects:
+// {"candidates":[{"kind":"route"|"function",...}],"skipped":[...],"stats":{...},"notes":[...]}.
+Result<std::string> analyze_code(const SourceBundle& bundle, const CodeOptions& options);
+
+// Turns a code repository into an MCP tool manifest: one tool per kept route (or, when the code has no
+// routes, per public function), named, typed and annotated as for OpenAPI operations.
+Result<ManifestOutput> generate_code_manifest(const SourceBundle& bundle, const CodeOptions& options);
+
+// "spec" when the bundle holds an OpenAPI/Swagger document and no source code, else "code".
+std::string detect_source_kind(const SourceBundle& bundle);
 
 }  // namespace smeltsec

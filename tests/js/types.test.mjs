@@ -27,7 +27,7 @@ test('declared methods match the runtime class and the wasm exports', async () =
   const runtime = Object.getOwnPropertyNames(SmeltSec.prototype).filter((n) => n !== 'constructor').sort();
   assert.deepEqual(declared, runtime);
   const s = await createSmeltSec();
-  for (const name of ['Bundle', 'analyzeSpec', 'generateManifest', 'version']) {
+  for (const name of ['Bundle', 'analyzeSpec', 'generateManifest', 'analyzeCode', 'generateCodeManifest', 'detectSourceKind', 'version']) {
     assert.equal(typeof s.core[name], 'function', `wasm export ${name}`);
   }
 });
