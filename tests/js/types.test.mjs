@@ -23,7 +23,7 @@ test('smeltsec.d.ts type-checks the documented usage under tsc --strict', () => 
 test('declared methods match the runtime class and the wasm exports', async () => {
   const dts = readFileSync(path.join(repoRoot, 'wasm/smeltsec.d.mts'), 'utf8');
   const body = dts.slice(dts.indexOf('export declare class SmeltSec'));
-  const declared = [...body.slice(0, body.indexOf('}')).matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]).sort();
+  const declared = [...body.slice(0, body.indexOf('\n}')).matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]).sort();
   const runtime = Object.getOwnPropertyNames(SmeltSec.prototype).filter((n) => n !== 'constructor').sort();
   assert.deepEqual(declared, runtime);
   const s = await createSmeltSec();
