@@ -7,6 +7,7 @@ import { createSmeltSec } from '../../wasm/smeltsec.mjs';
 import { corpusDir, hasCorpus, repoRoot } from '../js/helpers.mjs';
 import { generateFromFile } from '../js/spec-bundle.mjs';
 import { GOLDEN_CASES, caseName } from './cases.mjs';
+import { codeCases, codeGoldenDocument, codeGoldenPath } from './code-cases.mjs';
 
 export function resolveInput(input) {
   const [kind, rel] = input.split(/:(.*)/s);
@@ -34,6 +35,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (!r.ok) throw new Error(`${c.input}: ${JSON.stringify(r.error)}`);
     const doc = goldenDocument(c, JSON.parse(r.value.manifestJson));
     writeFileSync(goldenPath(c), JSON.stringify(doc, null, 2) + '\n');
+    written++;
+  }
+  mkdirSync(path.join(repoRoot, 'tests/golden/code'), { recursive: true });
+  for (const name of codeCases()) {
+    writeFileSync(codeGoldenPath(name), JSON.stringify(codeGoldenDocument(smeltsec, name), null, 2) + '\n');
     written++;
   }
   console.log(`wrote ${written} golden files`);
