@@ -1,6 +1,6 @@
 // Code golden cases: every folder of tests/fixtures/code/ is a small app; its analysis and manifest are
 // pinned in tests/golden/code/<folder>.golden.json (regenerate with `npm run golden`).
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { repoRoot } from '../js/helpers.mjs';
@@ -8,6 +8,7 @@ import { repoRoot } from '../js/helpers.mjs';
 export const codeFixturesDir = path.join(repoRoot, 'tests/fixtures/code');
 
 export function codeCases() {
+  if (!existsSync(codeFixturesDir)) return [];
   return readdirSync(codeFixturesDir)
     .filter((name) => statSync(path.join(codeFixturesDir, name)).isDirectory())
     .sort();
