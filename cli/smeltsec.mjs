@@ -1,20 +1,25 @@
 #!/usr/bin/env node
 // The SmeltSec command-line tool: reads files, calls the wasm core, writes results. No pipeline logic here.
 // Exit codes: 0 success, 1 a gate blocked, 2 bad input or usage.
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createSmeltSec } from '../wasm/smeltsec.mjs';
+import { InputError, loadSource, within } from './sources.mjs';
 
 const USAGE = `usage: smeltsec <command> [options]
 
 commands:
-  analyze <spec|folder>              list the operations an MCP server would expose
-  generate <spec|folder> --out DIR   write DIR/manifest.json (an MCP tools/list result)
+  analyze <source>              list what an MCP server would expose (operations, routes, functions)
+  generate <source> --out DIR   write DIR/manifest.json (an MCP tools/list result)
+
+sources: an OpenAPI/Swagger file (JSON or YAML), a folder (a spec split over files, or a code
+repository), an archive (.tar.gz, .tgz, .tar, .zip), or github:owner/repo[@ref]
 
 options:
   --json           machine-readable JSON on stdout
+  --kind KIND      spec or code (default: detected)
   --mode MODE      generate: all (one tool per operation), grouped (search/describe/call), auto (default:
                    all up to 40 operations)
   --entry PATH     the root document inside a folder (default: detected)
@@ -25,9 +30,6 @@ options:
 
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
-const SPEC_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'build', '.venv', 'venv', '__pycache__']);
-const MAX_FILES = 2000;
 const MAX_ROUNDS = 50;
 
 class UsageError extends Error {}
@@ -44,52 +46,6 @@ function fail(error, json) {
 
 function progress(opts, text) {
   if (!opts.quiet) process.stderr.write(`${text}\n`);
-}
-
-function within(root, file) {
-  const rel = path.relative(root, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-async function walk(dir, root, out) {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (out.length >= MAX_FILES) return;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) {
-      await walk(full, root, out);
-    } else if (e.isFile() && SPEC_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-      out.push(path.relative(root, full).split(path.sep).join('/'));
-    }
-  }
-}
-
-// Reads the input into {root, entry, files}. A file: its folder (or --root) is the bundle root and
-// further files are read when the core asks for them. A folder: every JSON/YAML file under it.
-async function loadInput(input, opts) {
-  let info;
-  try {
-    info = await stat(input);
-  } catch {
-    throw Object.assign(new Error(), { smeltsec: { code: 'not_found', message: `no such file or folder: ${input}`, where: input } });
-  }
-  const files = new Map();
-  if (info.isDirectory()) {
-    const root = path.resolve(opts.root ?? input);
-    const names = [];
-    await walk(path.resolve(input), root, names);
-    for (const name of names) files.set(name, await readFile(path.join(root, name)));
-    return { root, entry: opts.entry, files };
-  }
-  const full = path.resolve(input);
-  const root = path.resolve(opts.root ?? path.dirname(full));
-  if (!within(root, full)) {
-    throw new UsageError(`--root ${opts.root} does not contain ${input}`);
-  }
-  const entry = path.relative(root, full).split(path.sep).join('/');
-  files.set(entry, await readFile(full));
-  return { root, entry, files };
 }
 
 // Calls the core; when it needs more files (e.g. targets of $refs), reads them from the bundle root and
@@ -142,17 +98,14 @@ async function analyze(smeltsec, input, opts) {
   return EXIT_OK;
 }
 
-async function generate(smeltsec, input, opts, timings) {
+function checkGenerateOptions(opts) {
   if (!opts.out) throw new UsageError('generate needs --out DIR');
   if (opts.mode && !['all', 'grouped', 'auto'].includes(opts.mode)) {
     throw new UsageError(`--mode must be all, grouped or auto (not ${opts.mode})`);
   }
-  progress(opts, `smeltsec: generating tools from ${input.entry ?? input.root}…`);
-  const t0 = performance.now();
-  const result = await runWithBundle(input, (files) =>
-    smeltsec.generateManifest(files, { entry: input.entry, mode: opts.mode ?? 'auto' }),
-  );
-  timings.generate = performance.now() - t0;
+}
+
+async function writeManifest(result, opts, timings, describeSource) {
   if (!result.ok) return fail(result.error, opts.json);
   const { manifestBytes, report } = result.value;
   const t1 = performance.now();
@@ -166,18 +119,69 @@ async function generate(smeltsec, input, opts, timings) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return EXIT_OK;
   }
-  const s = report.source;
   const lines = [
-    `${s.title || s.file} — OpenAPI ${s.specVersion}`,
-    `  ${report.operations} operations → ${report.tools} tools (mode: ${report.mode})`,
+    describeSource(report),
+    `  ${report.operations} ${report.source.kind === 'code' ? 'units' : 'operations'} → ${report.tools} tools (mode: ${report.mode})`,
     `  manifest: ${manifestPath} (${formatBytes(manifestBytes.length)})`,
     `  time: ${Object.entries(steps).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ')}`,
   ];
+  if (report.skipped?.length) lines.push(`  skipped: ${report.skipped.length} files (see --json)`);
   if (report.notes.length) {
     lines.push(`  notes (${report.notes.length}):`);
     for (const n of report.notes.slice(0, 5)) lines.push(`    - ${n}`);
     if (report.notes.length > 5) lines.push(`    … ${report.notes.length - 5} more (see --json)`);
   }
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT_OK;
+}
+
+async function generate(smeltsec, input, opts, timings) {
+  checkGenerateOptions(opts);
+  progress(opts, `smeltsec: generating tools from ${input.entry ?? input.root}…`);
+  const result = await runWithBundle(input, (files) =>
+    smeltsec.generateManifest(files, { entry: input.entry, mode: opts.mode ?? 'auto' }),
+  );
+  return writeManifest(result, opts, timings, (r) => `${r.source.title || r.source.file} — OpenAPI ${r.source.specVersion}`);
+}
+
+function codeFiles(input) {
+  return [
+    ...[...input.files].map(([p, bytes]) => ({ path: p, bytes })),
+    ...input.archives.map((a) => ({ path: a.name, bytes: a.bytes, archive: true })),
+  ];
+}
+
+async function generateCode(smeltsec, input, opts, timings) {
+  checkGenerateOptions(opts);
+  if (opts.mode === 'grouped') throw new UsageError('--mode grouped is for specs; code gives one tool per unit');
+  progress(opts, 'smeltsec: analysing the code and generating tools…');
+  const result = smeltsec.generateCodeManifest(codeFiles(input), { mode: opts.mode ?? 'auto' });
+  if (result.ok) result.value.report.skipped = [...input.skipped, ...result.value.report.skipped];
+  return writeManifest(result, opts, timings, (r) => `code repository — ${r.source.files} files analysed`);
+}
+
+async function analyzeCode(smeltsec, input, opts) {
+  progress(opts, 'smeltsec: analysing the code…');
+  const result = smeltsec.analyzeCode(codeFiles(input));
+  if (!result.ok) return fail(result.error, opts.json);
+  const value = result.value;
+  value.skipped = [...input.skipped, ...value.skipped];
+  value.stats.skipped = value.skipped.length;
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    return EXIT_OK;
+  }
+  const st = value.stats;
+  const lines = [`${st.routes} routes, ${st.functions} functions in ${st.files} files (${st.filtered} filtered, ${st.skipped} skipped)`];
+  for (const c of value.candidates) {
+    const where = `${c.file}:${c.line}`;
+    const auth = c.auth ? '  [auth]' : '';
+    if (c.kind === 'route') lines.push(`  ${c.method.padEnd(7)} ${c.path}  →  ${c.name || '(inline handler)'}  ${where}${auth}`);
+    else lines.push(`  fn      ${c.name}(${c.params.map((p) => p.name).join(', ')})  ${where}`);
+  }
+  for (const f of value.filtered.slice(0, 10)) lines.push(`  filtered: ${f.name} (${f.file}:${f.line}) — ${f.reason}`);
+  if (value.filtered.length > 10) lines.push(`  … ${value.filtered.length - 10} more filtered (see --json)`);
+  for (const n of value.notes) lines.push(`  note: ${n}`);
   process.stdout.write(lines.join('\n') + '\n');
   return EXIT_OK;
 }
@@ -193,6 +197,7 @@ async function main(argv) {
         out: { type: 'string' },
         mode: { type: 'string' },
         entry: { type: 'string' },
+        kind: { type: 'string' },
         root: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -217,12 +222,23 @@ async function main(argv) {
   try {
     if (!command) throw new UsageError('a command is needed');
     if (!['analyze', 'generate'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-    if (!target) throw new UsageError(`${command} needs a spec file or folder`);
+    if (!target) throw new UsageError(`${command} needs a source: a spec, a folder, an archive or github:owner/repo`);
     if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (opts.kind && !['spec', 'code'].includes(opts.kind)) throw new UsageError(`--kind must be spec or code (not ${opts.kind})`);
     const timings = {};
     const t0 = performance.now();
-    const input = await loadInput(target, opts);
+    if (target.startsWith('github:')) progress(opts, `smeltsec: downloading ${target}…`);
+    const input = await loadSource(target, opts);
     timings.read = performance.now() - t0;
+    let kind = opts.kind ?? input.kind;
+    if (kind === 'auto') {
+      const detected = smeltsec.detectSourceKind([...input.files].map(([p, bytes]) => ({ path: p, bytes })));
+      kind = detected.ok ? detected.value : 'spec';
+    }
+    if (kind === 'code') {
+      return command === 'analyze' ? await analyzeCode(smeltsec, input, opts) : await generateCode(smeltsec, input, opts, timings);
+    }
+    if (input.archives.length) throw new UsageError('archives and github: sources are code repositories (use --kind code)');
     return command === 'analyze' ? await analyze(smeltsec, input, opts) : await generate(smeltsec, input, opts, timings);
   } catch (e) {
     if (e instanceof UsageError) {
