@@ -143,14 +143,7 @@ Result<ManifestOutput> generate_code_manifest(const SourceBundle& bundle, const 
     json::add(report, "operations", json::Value(static_cast<uint64_t>(manifest::tool_candidates(analysis).size())), a);
     json::add(report, "tools", json::Value(static_cast<uint64_t>(built.value().tools)), a);
     json::add(report, "manifestBytes", json::Value(static_cast<uint64_t>(built.value().manifest_json.size())), a);
-    json::Value skipped(rapidjson::kArrayType);
-    for (const auto& s : analysis.skipped) {
-      json::Value v(rapidjson::kObjectType);
-      json::add(v, "path", s.path, a);
-      json::add(v, "reason", s.reason, a);
-      skipped.PushBack(v, a);
-    }
-    json::add(report, "skipped", std::move(skipped), a);
+    json::add(report, "skipped", manifest::skipped_value(analysis.skipped, a), a);
     json::add(report, "notes", notes_value(analysis.notes, built.value().notes, a), a);
     json::Value timings(rapidjson::kObjectType);
     json::add(timings, "analyze", json::Value(analyze_ms), a);

@@ -109,17 +109,20 @@ val analyze_spec(const Bundle& bundle, val options) {
   return out;
 }
 
-val generate_manifest(const Bundle& bundle, val options) {
-  auto r = smeltsec::generate_manifest(bundle.get(), spec_options(options));
+// The manifest can be megabytes: it is handed over as bytes (one copy out of the heap) rather than through
+// Embind's string conversion, which decodes it to a JS string every time.
+val manifest_value(const smeltsec::Result<smeltsec::ManifestOutput>& r) {
   if (!r) return error_value(r.error());
-  // The manifest can be megabytes: hand it over as bytes (one copy out of the heap) rather than through
-  // Embind's string conversion, which decodes it to a JS string every time.
   const std::string& manifest = r.value().manifest_json;
   val view(emscripten::typed_memory_view(manifest.size(), reinterpret_cast<const unsigned char*>(manifest.data())));
   val out = ok_value();
   out.set("manifestBytes", view.call<val>("slice"));
   out.set("reportJson", r.value().report_json);
   return out;
+}
+
+val generate_manifest(const Bundle& bundle, val options) {
+  return manifest_value(smeltsec::generate_manifest(bundle.get(), spec_options(options)));
 }
 
 smeltsec::CodeOptions code_options(const val& o) {
@@ -138,14 +141,7 @@ val analyze_code(const Bundle& bundle, val options) {
 }
 
 val generate_code_manifest(const Bundle& bundle, val options) {
-  auto r = smeltsec::generate_code_manifest(bundle.get(), code_options(options));
-  if (!r) return error_value(r.error());
-  const std::string& manifest = r.value().manifest_json;
-  val view(emscripten::typed_memory_view(manifest.size(), reinterpret_cast<const unsigned char*>(manifest.data())));
-  val out = ok_value();
-  out.set("manifestBytes", view.call<val>("slice"));
-  out.set("reportJson", r.value().report_json);
-  return out;
+  return manifest_value(smeltsec::generate_code_manifest(bundle.get(), code_options(options)));
 }
 
 std::string detect_source_kind(const Bundle& bundle) { return smeltsec::detect_source_kind(bundle.get()); }

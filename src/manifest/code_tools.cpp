@@ -195,6 +195,17 @@ json::Value candidate_value(const Candidate& c, json::Allocator& a) {
 
 }  // namespace
 
+json::Value skipped_value(const std::vector<SkippedFile>& skipped, json::Allocator& a) {
+  json::Value list(rapidjson::kArrayType);
+  for (const auto& s : skipped) {
+    json::Value v(rapidjson::kObjectType);
+    json::add(v, "path", s.path, a);
+    json::add(v, "reason", s.reason, a);
+    list.PushBack(v, a);
+  }
+  return list;
+}
+
 bool is_write_effect(const std::string& kind) {
   return kind == "db_write" || kind == "file_write" || kind == "delete" || kind == "subprocess";
 }
@@ -229,15 +240,8 @@ std::string code_candidates_json(const CodeAnalysis& analysis, double analyze_ms
   }
   json::add(doc, "candidates", std::move(candidates), a);
   json::add(doc, "filtered", std::move(filtered), a);
-  json::Value skipped(rapidjson::kArrayType);
-  for (const auto& s : analysis.skipped) {
-    json::Value v(rapidjson::kObjectType);
-    json::add(v, "path", s.path, a);
-    json::add(v, "reason", s.reason, a);
-    skipped.PushBack(v, a);
-  }
-  const std::size_t skipped_count = skipped.Size();
-  json::add(doc, "skipped", std::move(skipped), a);
+  json::add(doc, "skipped", skipped_value(analysis.skipped, a), a);
+  const std::size_t skipped_count = analysis.skipped.size();
   json::Value stats(rapidjson::kObjectType);
   json::add(stats, "files", json::Value(static_cast<uint64_t>(analysis.files_parsed)), a);
   json::add(stats, "bytes", json::Value(static_cast<uint64_t>(analysis.bytes_parsed)), a);

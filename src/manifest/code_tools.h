@@ -17,6 +17,9 @@ bool is_write_effect(const std::string& kind);
 // The candidates that become tools: kept routes, or kept functions when the code has no routes.
 std::vector<const analyze::code::Candidate*> tool_candidates(const analyze::code::CodeAnalysis& analysis);
 
+// [{"path","reason"}, ...]
+json::Value skipped_value(const std::vector<SkippedFile>& skipped, json::Allocator& a);
+
 // {"candidates":[...],"filtered":[...],"skipped":[...],"stats":{...},"notes":[...]} for `smeltsec analyze`.
 std::string code_candidates_json(const analyze::code::CodeAnalysis& analysis, double analyze_ms);
 

@@ -438,11 +438,15 @@ json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Ope
     json::add(tool, "annotations", annotations_value(a, true, false, true, false), a);
     tools.PushBack(tool, a);
   }
-  {
-    json::Value props(rapidjson::kObjectType);
+  // The `operation` argument of describe_operation and call_operation.
+  auto operation_argument = [&a] {
     json::Value op = string_schema(a, "The operation name, as search_operations returns it.", 64);
     json::add(op, "pattern", "^[a-zA-Z0-9_-]{1,64}$", a);
-    json::add(props, "operation", std::move(op), a);
+    return op;
+  };
+  {
+    json::Value props(rapidjson::kObjectType);
+    json::add(props, "operation", operation_argument(), a);
     json::Value tool(rapidjson::kObjectType);
     json::add(tool, "name", "describe_operation", a);
     json::add(tool, "title", "Describe an " + api + " operation", a);
@@ -456,9 +460,7 @@ json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Ope
   }
   {
     json::Value props(rapidjson::kObjectType);
-    json::Value op = string_schema(a, "The operation name, as search_operations returns it.", 64);
-    json::add(op, "pattern", "^[a-zA-Z0-9_-]{1,64}$", a);
-    json::add(props, "operation", std::move(op), a);
+    json::add(props, "operation", operation_argument(), a);
     json::Value args(rapidjson::kObjectType);
     json::add(args, "type", "object", a);
     json::add(args, "description", "The operation's arguments, as describe_operation's inputSchema defines them.", a);
