@@ -6,13 +6,62 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "common/text.h"
+
 namespace smeltsec::intake {
 namespace {
+
+// The byte offset of the first character YAML does not allow in a stream, or npos. YAML 1.2 streams hold only
+// printable characters (tab, LF, CR, U+0020-U+007E, U+0085, U+00A0-U+D7FF, U+E000-U+FFFD, beyond U+FFFF), as
+// js-yaml and PyYAML enforce; yaml-cpp does not check, and takes a NUL byte in a plain scalar for the start of
+// an escape sequence. `s` is valid UTF-8.
+std::size_t first_non_printable(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c < 0x80) return i;  // C0 controls and DEL
+    if (c == 0xC2 && i + 1 < s.size()) {
+      const auto next = static_cast<unsigned char>(s[i + 1]);
+      if (next <= 0x9F && next != 0x85) return i;  // C1 controls other than NEL
+    } else if (c == 0xEF && i + 2 < s.size() && s[i + 1] == '\xBF' && (s[i + 2] == '\xBE' || s[i + 2] == '\xBF')) {
+      return i;  // U+FFFE, U+FFFF
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The length of the valid UTF-8 sequence starting at s[i], or 0.
+std::size_t utf8_sequence_at(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  return text::is_valid_utf8(s.substr(i, n)) ? n : 0;
+}
+
+// yaml-cpp writes the escapes \N and \_ as the single bytes 0x85 and 0xA0 (their Latin-1 codes), which are not
+// UTF-8. The input is valid UTF-8, so any byte outside a valid sequence is such a code point: it is re-encoded.
+// Returns `s` itself when it is valid, else `repaired`.
+const std::string& as_utf8(const std::string& s, std::string& repaired) {
+  if (text::is_valid_utf8(s)) return s;
+  repaired.clear();
+  for (std::size_t i = 0; i < s.size();) {
+    if (const std::size_t n = utf8_sequence_at(s, i); n != 0) {
+      repaired.append(s, i, n);
+      i += n;
+    } else {
+      const auto b = static_cast<unsigned char>(s[i++]);
+      repaired += static_cast<char>(0xC0 | (b >> 6));
+      repaired += static_cast<char>(0x80 | (b & 0x3F));
+    }
+  }
+  return repaired;
+}
 
 bool all_of(std::string_view s, std::size_t from, bool (*pred)(char)) {
   if (from >= s.size()) return false;
@@ -123,7 +172,8 @@ class Converter {
   }
 
   json::Value scalar(const YAML::Node& node) {
-    const std::string& s = node.Scalar();
+    std::string repaired;
+    const std::string& s = as_utf8(node.Scalar(), repaired);
     const std::string& tag = node.Tag();
     if (tag == "?") return plain_scalar(s, a_);
     if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" || tag == "tag:yaml.org,2002:bool" ||
@@ -152,7 +202,8 @@ class Converter {
       if (kv.first.IsNull()) {
         key = "null";  // `~:` or `null:`: the key js-yaml and PyYAML + json.dumps give it
       } else if (kv.first.IsScalar()) {
-        key = kv.first.Scalar();
+        std::string repaired;
+        key = as_utf8(kv.first.Scalar(), repaired);
       } else {
         return Error{"yaml_unsupported", "a mapping key must be a scalar", where(kv.first)};
       }
@@ -208,6 +259,18 @@ class Converter {
 }  // namespace
 
 Status yaml_to_json(std::string_view text, const std::string& file, const Limits& limits, json::Document& out) {
+  if (const std::size_t bad = first_non_printable(text); bad != std::string_view::npos) {
+    const auto [line, col] = text::line_col(text, bad);
+    unsigned code = static_cast<unsigned char>(text[bad]);
+    if (code == 0xC2) code = static_cast<unsigned char>(text[bad + 1]);
+    if (code == 0xEF) code = text[bad + 2] == '\xBE' ? 0xFFFE : 0xFFFF;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04X", code);
+    return Error{"yaml_syntax",
+                 std::string("invalid YAML: the document contains the non-printable character U+") + hex +
+                     ", which YAML does not allow (write it as an escape in a double-quoted string)",
+                 file + ":" + std::to_string(line) + ":" + std::to_string(col)};
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -1,0 +1,215 @@
+// common/json: parsing with limits, errors with file:line:col, writing.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "common/json.h"
+#include "test_support.h"
+
+namespace json = smeltsec::json;
+using smeltsec::Limits;
+using smeltsec::Status;
+using smeltsec::test::is_file_line_col;
+using smeltsec::test::repeat;
+using smeltsec::test::Stopwatch;
+
+namespace {
+
+struct Parsed {
+  Status status;
+  std::string written;  // compact JSON of the parsed document when status is ok
+};
+
+Parsed parse(const std::string& text, Limits limits = {}) {
+  std::string buffer;
+  json::Document doc;
+  Status st = json::parse(text, "spec.json", limits, buffer, doc);
+  return {st, st ? json::write(doc) : std::string()};
+}
+
+std::string shown(const std::string& s) {
+  return s.size() <= 120 ? s : s.substr(0, 120) + "...";
+}
+
+struct ErrorCase {
+  std::string input;
+  std::string code;
+};
+
+void check_errors(const ErrorCase* begin, const ErrorCase* end, Limits limits = {}) {
+  for (const ErrorCase* c = begin; c != end; ++c) {
+    const std::string input = shown(c->input);
+    CAPTURE(input);
+    const Parsed out = parse(c->input, limits);
+    REQUIRE_FALSE(out.status.ok());
+    CHECK(out.status.error().code == c->code);
+    CHECK_FALSE(out.status.error().message.empty());
+    const std::string where = out.status.error().where;
+    CAPTURE(where);
+    CHECK(is_file_line_col(where, "spec.json"));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("json parse and write round-trip") {
+  struct Case {
+    std::string input, written;
+  };
+  const Case cases[] = {
+      {R"({"a":1})", R"({"a":1})"},
+      {" \n\t{ \"a\" : [ 1 , 2.5 , \"x\" , true , false , null , { } , [ ] ] }\n ",
+       R"({"a":[1,2.5,"x",true,false,null,{},[]]})"},
+      {R"([])", R"([])"},
+      {R"("just a string")", R"("just a string")"},
+      {R"(42)", R"(42)"},
+      {R"({"z":1,"a":2})", R"({"z":1,"a":2})"},  // member order kept
+      {R"({"big":18446744073709551615,"neg":-9223372036854775808})",
+       R"({"big":18446744073709551615,"neg":-9223372036854775808})"},
+      {R"({"e":"\u00e9\n\"\\\/"})", "{\"e\":\"\xC3\xA9\\n\\\"\\\\/\"}"},
+      {R"({"s":"\ud83d\ude00"})", "{\"s\":\"\xF0\x9F\x98\x80\"}"},
+      // brackets inside strings are text, not nesting
+      {"{\"a\":\"" + repeat("[{", 1000) + "\"}", "{\"a\":\"" + repeat("[{", 1000) + "\"}"},
+      {R"({"a":"\"[[[","b":"]]]\\"})", R"({"a":"\"[[[","b":"]]]\\"})"},
+  };
+  for (const Case& c : cases) {
+    const std::string input = shown(c.input);
+    CAPTURE(input);
+    const Parsed out = parse(c.input);
+    INFO(out.status.error().code, ": ", out.status.error().message);
+    REQUIRE(out.status.ok());
+    CHECK(out.written == c.written);
+  }
+}
+
+TEST_CASE("json pretty writing is two-space indented and deterministic") {
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(R"({"a":[1,{"b":null}]})", "x.json", {}, buffer, doc).ok());
+  CHECK(json::write(doc, true) == "{\n  \"a\": [\n    1,\n    {\n      \"b\": null\n    }\n  ]\n}");
+  CHECK(json::write(doc, true) == json::write(doc, true));
+}
+
+TEST_CASE("json duplicate keys: lookups see the first") {
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(R"({"a":1,"a":2})", "x.json", {}, buffer, doc).ok());
+  const json::Value* a = json::get(doc, "a");
+  REQUIRE(a != nullptr);
+  CHECK(a->GetInt() == 1);
+}
+
+TEST_CASE("json accessors") {
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(R"({"s":"text","t":true,"f":false,"n":1,"o":{"k":"v"}})", "x.json", {}, buffer, doc).ok());
+  CHECK(json::str(json::get(doc, "s")) == "text");
+  CHECK(json::str(json::get(doc, "n"), "fallback") == "fallback");
+  CHECK(json::str(json::get(doc, "missing"), "fallback") == "fallback");
+  CHECK(json::str(nullptr) == "");
+  CHECK(json::is_true(json::get(doc, "t")));
+  CHECK_FALSE(json::is_true(json::get(doc, "f")));
+  CHECK_FALSE(json::is_true(json::get(doc, "s")));
+  CHECK(json::get(json::get(doc, "o"), "k") != nullptr);
+  CHECK(json::get(json::get(doc, "s"), "k") == nullptr);  // not an object
+  CHECK(json::get(nullptr, "k") == nullptr);
+}
+
+TEST_CASE("json syntax errors carry file:line:col") {
+  const ErrorCase cases[] = {
+      {"", "json_syntax"},
+      {"{", "json_syntax"},
+      {"{\"a\":", "json_syntax"},
+      {"{\"a\":1,}", "json_syntax"},
+      {"[1,2,]", "json_syntax"},
+      {"{'a':1}", "json_syntax"},
+      {"{a:1}", "json_syntax"},
+      {"{\"a\":1} // comment", "json_syntax"},
+      {"/* comment */ {}", "json_syntax"},
+      {"{\"a\":NaN}", "json_syntax"},
+      {"{\"a\":Infinity}", "json_syntax"},
+      {"{\"a\":-}", "json_syntax"},
+      {"{\"a\":01}", "json_syntax"},
+      {"{\"a\":1e400}", "json_syntax"},  // beyond double: refused, never infinite
+      {"{\"a\":1} {\"b\":2}", "json_syntax"},
+      {"{\"a\":\"tab\there\"}", "json_syntax"},  // raw control character in a string
+      {"{\"a\":\"\\x41\"}", "json_syntax"},      // not a JSON escape
+      {"{\"a\":\"\\ud800\"}", "json_syntax"},    // lone surrogate escape
+      {"{\"a\":tru}", "json_syntax"},
+      {"{\"a\" 1}", "json_syntax"},
+      {"]", "json_syntax"},
+  };
+  check_errors(std::begin(cases), std::end(cases));
+}
+
+TEST_CASE("json invalid UTF-8 is refused, naming the file") {
+  const std::string inputs[] = {
+      "{\"a\":\"\xFF\"}",              // in a string
+      "{\"a\":\"\xC0\xAF\"}",          // overlong
+      "{\"a\":\"\xED\xA0\x80\"}",      // encoded surrogate
+      "{\"a\":\"\xF4\x90\x80\x80\"}",  // above U+10FFFF
+      "{\"a\":1}\xFF",                 // outside any string
+      "{\"\xC3\":1}",                  // truncated, in a key
+  };
+  for (const std::string& input : inputs) {
+    CAPTURE(input);
+    const Parsed out = parse(input);
+    REQUIRE_FALSE(out.status.ok());
+    const std::string& code = out.status.error().code;
+    CHECK((code == "encoding" || code == "json_syntax"));
+    CHECK(out.status.error().where.rfind("spec.json", 0) == 0);
+  }
+}
+
+TEST_CASE("json syntax error position") {
+  const Parsed out = parse("{\n  \"a\": 1,\n  \"b\": ]\n}\n");
+  REQUIRE_FALSE(out.status.ok());
+  CHECK(out.status.error().code == "json_syntax");
+  CHECK(out.status.error().where == "spec.json:3:8");
+}
+
+TEST_CASE("json nesting limit") {
+  const int max = Limits{}.max_nesting;
+  const ErrorCase cases[] = {
+      {repeat("[", max + 1) + repeat("]", max + 1), "nesting_limit"},
+      {repeat("{\"a\":", max + 1) + "1" + repeat("}", max + 1), "nesting_limit"},
+      {repeat("[", 10000) + repeat("]", 10000), "nesting_limit"},
+      {repeat("[{\"k\":", 5000) + "0" + repeat("}]", 5000), "nesting_limit"},
+      {repeat("[", 10000), "nesting_limit"},  // unterminated: the depth is found first
+  };
+  Stopwatch clock;
+  check_errors(std::begin(cases), std::end(cases));
+  CHECK(clock.seconds() < smeltsec::test::kHangGuardSeconds);
+  CHECK(parse(repeat("[", max) + repeat("]", max)).status.ok());
+
+  const Parsed deep = parse(repeat("[", 10000) + repeat("]", 10000));
+  const std::string where = deep.status.error().where;
+  CAPTURE(where);
+  CHECK(where.rfind("spec.json:1:", 0) == 0);
+  const int col = std::stoi(where.substr(std::string("spec.json:1:").size()));
+  CHECK(col >= max);
+  CHECK(col <= max + 2);
+}
+
+TEST_CASE("json value limit") {
+  Limits limits;
+  limits.max_values = 10;
+  const ErrorCase cases[] = {
+      {"[1,2,3,4,5,6,7,8,9,10,11,12]", "value_limit"},
+      {R"({"a":[{"b":1},{"c":2},{"d":3},{"e":4},{"f":5},{"g":6}]})", "value_limit"},
+  };
+  check_errors(std::begin(cases), std::end(cases), limits);
+  CHECK(parse("[1,2,3,4,5]", limits).status.ok());
+}
+
+// A NUL byte outside a string is not JSON. RapidJSON reads the buffer as a C string, so it stops there and
+// the bytes after it are never looked at: a parser differential (JSON.parse refuses the same file).
+// KNOWN BUG in src/common/json.cpp: remove should_fail once json::parse checks that the parse consumed
+// the whole text.
+TEST_CASE("json_nul_byte_does_not_end_the_document" * doctest::should_fail()) {
+  const ErrorCase cases[] = {
+      {std::string("{\"a\":1}\0{\"b\":2}", 14), "json_syntax"},
+      {std::string("{\"openapi\":\"3.0.0\"}\0garbage", 27), "json_syntax"},
+  };
+  check_errors(std::begin(cases), std::end(cases));
+}

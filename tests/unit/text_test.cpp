@@ -1,0 +1,317 @@
+// common/text: identifiers, UTF-8, whitespace, truncation and JSON pointers.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/text.h"
+#include "test_support.h"
+
+namespace text = smeltsec::text;
+using Words = std::vector<std::string>;
+
+TEST_CASE("split_words: camelCase, acronyms, digits and separators") {
+  struct Case {
+    std::string input;
+    Words expected;
+  };
+  const Case cases[] = {
+      {"listPets", {"list", "pets"}},
+      {"ListPets", {"list", "pets"}},
+      {"getHTTPResponse", {"get", "http", "response"}},
+      {"HTTPServer", {"http", "server"}},
+      {"HTTP2Server", {"http2", "server"}},
+      {"v2Api", {"v2", "api"}},
+      {"getV2", {"get", "v2"}},
+      {"base64Encode", {"base64", "encode"}},
+      {"userID", {"user", "id"}},
+      {"ABC", {"abc"}},
+      {"a", {"a"}},
+      {"repos/get-content", {"repos", "get", "content"}},
+      {"snake_case_name", {"snake", "case", "name"}},
+      {"  spaced   out  ", {"spaced", "out"}},
+      {"filter[status]", {"filter", "status"}},
+      {"x-rate-limit", {"x", "rate", "limit"}},
+      {"123abc", {"123abc"}},
+      {"", {}},
+      {"___", {}},
+      {"{}/-.", {}},
+      // Not ASCII: a separator (names stay within [a-z0-9_]).
+      {"caf\xC3\xA9 au lait", {"caf", "au", "lait"}},
+      {"\xE5\x88\x97\xE5\x87\xBA", {}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::split_words(c.input) == c.expected);
+  }
+}
+
+// Regression: "IDs" was split into "i" + "ds" (listAPIs -> list_ap_is) because an acronym ended one letter
+// early whenever a lowercase letter followed.
+TEST_CASE("split_words_acronym_plural_stays_one_word") {
+  struct Case {
+    std::string input;
+    Words expected;
+  };
+  const Case cases[] = {
+      {"userIDs", {"user", "ids"}},
+      {"listAPIs", {"list", "apis"}},
+      {"getAPIsByOwner", {"get", "apis", "by", "owner"}},
+      {"URLs", {"urls"}},
+      {"ToDOs", {"to", "dos"}},
+      {"MyHTTPs", {"my", "https"}},
+      // An acronym followed by a word that happens to start with s is still two words.
+      {"HTTPStatus", {"http", "status"}},
+      {"APISession", {"api", "session"}},
+      {"IsValid", {"is", "valid"}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::split_words(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("join") {
+  CHECK(text::join({}, "_") == "");
+  CHECK(text::join({"a"}, "_") == "a");
+  CHECK(text::join({"a", "b", "c"}, ", ") == "a, b, c");
+}
+
+TEST_CASE("is_valid_utf8") {
+  struct Case {
+    std::string input;
+    bool expected;
+  };
+  const Case cases[] = {
+      {"", true},
+      {"plain ascii", true},
+      {std::string("nul\0inside", 10), true},
+      {"\xC3\xA9", true},          // é
+      {"\xE2\x82\xAC", true},      // €
+      {"\xF0\x9F\x98\x80", true},  // emoji, 4 bytes
+      {"\xEF\xBF\xBF", true},      // U+FFFF
+      {"\xF4\x8F\xBF\xBF", true},  // U+10FFFF, the last code point
+      {"\xC3", false},             // truncated 2-byte sequence
+      {"a\xE2\x82", false},        // truncated 3-byte sequence
+      {"a\xF0\x9F\x98", false},    // truncated 4-byte sequence
+      {"\xC3\x28", false},         // bad continuation
+      {"\x80", false},             // lone continuation byte
+      {"\xBF\xBF", false},
+      {"\xC0\xAF", false},          // overlong '/'
+      {"\xC1\xBF", false},          // overlong
+      {"\xE0\x80\xAF", false},      // overlong, 3 bytes
+      {"\xF0\x80\x80\xAF", false},  // overlong, 4 bytes
+      {"\xED\xA0\x80", false},      // UTF-16 surrogate D800
+      {"\xED\xBF\xBF", false},      // surrogate DFFF
+      {"\xF4\x90\x80\x80", false},  // above U+10FFFF
+      {"\xF5\x80\x80\x80", false},
+      {"\xF8\x88\x80\x80\x80", false},  // 5-byte form
+      {"\xFE", false},
+      {"\xFF", false},
+      {"ok \xC3\xA9 then \xFF", false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::is_valid_utf8(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("utf8_length counts code points") {
+  struct Case {
+    std::string input;
+    std::size_t expected;
+  };
+  const Case cases[] = {
+      {"", 0}, {"abc", 3}, {"\xC3\xA9t\xC3\xA9", 3}, {"\xE6\x97\xA5\xE6\x9C\xAC", 2}, {"\xF0\x9F\x98\x80!", 2},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::utf8_length(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("line_col: 1-based, columns in code points, offset clamped") {
+  struct Case {
+    std::string input;
+    std::size_t offset, line, col;
+  };
+  const Case cases[] = {
+      {"abc", 0, 1, 1},    {"abc", 2, 1, 3},       {"a\nbc", 2, 2, 1},     {"a\nbc", 3, 2, 2},
+      {"\n\n\n", 3, 4, 1}, {"\xC3\xA9x", 2, 1, 2}, {"\xC3\xA9x", 3, 1, 3}, {"ab", 100, 1, 3},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CAPTURE(c.offset);
+    const auto [line, col] = text::line_col(c.input, c.offset);
+    CHECK(line == c.line);
+    CHECK(col == c.col);
+  }
+}
+
+TEST_CASE("normalize_whitespace") {
+  struct Case {
+    std::string input;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"", ""},
+      {"   ", ""},
+      {"plain", "plain"},
+      {"  a   b  ", "a b"},
+      {"a\t\tb", "a b"},
+      {"a\r\nb", "a\nb"},
+      {"a\rb", "a\nb"},
+      {"a \n b", "a\nb"},
+      {"a\n\n\n\nb", "a\n\nb"},
+      {"x\n \n\ty", "x\n\ny"},
+      {"\n\n  a\n\n", "a"},
+      {"a\x01\x02"
+       "b",
+       "ab"},
+      {"a\f\vb", "a b"},
+      {"caf\xC3\xA9  \xC3\xA9t\xC3\xA9", "caf\xC3\xA9 \xC3\xA9t\xC3\xA9"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::normalize_whitespace(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("truncate_words: exact results") {
+  struct Case {
+    std::string input;
+    std::size_t max;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"short", 10, "short"},
+      {"exactly ten", 11, "exactly ten"},
+      {"hello world foo", 12, "hello world\xE2\x80\xA6"},
+      {"hello world foo", 11, "hello\xE2\x80\xA6"},
+      {"hello world", 7, "hello\xE2\x80\xA6"},
+      {"a, b, c, d", 6, "a, b\xE2\x80\xA6"},
+      {"abcdefghij", 5, "abcd\xE2\x80\xA6"},  // one word longer than the limit: cut at a code point
+      {"h\xC3\xA9llo w\xC3\xB6rld", 8, "h\xC3\xA9llo\xE2\x80\xA6"},
+      {"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE3\x81\xAE\xE6\x96\x87", 4,
+       "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xE2\x80\xA6"},
+      {"line one\nline two", 12, "line one\xE2\x80\xA6"},
+      {"tab\tseparated", 8, "tab\xE2\x80\xA6"},
+      {"anything", 0, ""},
+      {"anything", 1, "\xE2\x80\xA6"},
+      {"", 0, ""},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CAPTURE(c.max);
+    CHECK(text::truncate_words(c.input, c.max) == c.expected);
+  }
+}
+
+// Properties over many inputs and limits: at most `max` code points, valid UTF-8, a prefix of the input that
+// ends at a word boundary (unless the first word alone is too long), and an ellipsis whenever text was cut.
+TEST_CASE("truncate_words: never more than N code points, never inside a word") {
+  const std::string ellipsis = "\xE2\x80\xA6";
+  const std::vector<std::string> inputs = {
+      "The quick brown fox jumps over the lazy dog.",
+      "Returns the list of pets, sorted by name; filtered: by status.",
+      "\xC3\x89t\xC3\xA9 \xC3\xA0 Paris, caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+      "e et \xE2\x82\xAC uros",
+      "\xE6\x97\xA5\xE6\x9C\xAC \xE8\xAA\x9E\xE3\x81\xAE \xE6\x96\x87\xE7\xAB\xA0 \xF0\x9F\x98\x80\xF0\x9F\x98\x80 x",
+      "supercalifragilisticexpialidocious and more",
+      "a b c d e f g h i j k l m n o p",
+      "Paragraph one.\n\nParagraph two is longer than the first one.",
+  };
+  for (const std::string& s : inputs) {
+    for (std::size_t max = 0; max <= text::utf8_length(s) + 1; ++max) {
+      CAPTURE(s);
+      CAPTURE(max);
+      const std::string out = text::truncate_words(s, max);
+      REQUIRE(text::utf8_length(out) <= max);
+      REQUIRE(text::is_valid_utf8(out));
+      if (text::utf8_length(s) <= max) {
+        REQUIRE(out == s);
+        continue;
+      }
+      if (max == 0) {
+        REQUIRE(out.empty());
+        continue;
+      }
+      REQUIRE(text::ends_with(out, ellipsis));
+      const std::string kept = out.substr(0, out.size() - ellipsis.size());
+      REQUIRE(text::starts_with(s, kept));
+      if (kept.empty()) continue;
+      // What follows the kept text in the input: trimmed punctuation, then a space or line break. The only
+      // exception is a first word longer than the limit.
+      std::size_t next = kept.size();
+      while (next < s.size() && (s[next] == ',' || s[next] == ';' || s[next] == ':')) ++next;
+      const bool at_boundary = next < s.size() && (s[next] == ' ' || s[next] == '\n');
+      const bool first_word_too_long = kept.find(' ') == std::string::npos && kept.find('\n') == std::string::npos;
+      CHECK((at_boundary || first_word_too_long));
+    }
+  }
+}
+
+TEST_CASE("json_pointer_tokens: fragments, escapes and percent-encoding") {
+  struct Case {
+    std::string input;
+    Words expected;
+  };
+  const Case cases[] = {
+      {"", {}},
+      {"#", {}},
+      {"#/", {""}},
+      {"#/a/b", {"a", "b"}},
+      {"/a/b", {"a", "b"}},
+      {"#/components/schemas/Pet", {"components", "schemas", "Pet"}},
+      {"#/paths/~1pets~1{petId}/get", {"paths", "/pets/{petId}", "get"}},
+      {"#/a~0b", {"a~b"}},
+      {"#/a~01", {"a~1"}},  // ~0 first: "~01" is "~1", not "/"
+      {"#/a~10", {"a/0"}},
+      {"#/a//b", {"a", "", "b"}},
+      {"#/items/0", {"items", "0"}},
+      {"#/a%20b", {"a b"}},
+      {"#/%7E1", {"/"}},  // percent-decoding comes before ~ unescaping (RFC 6901, section 6)
+      {"#/caf%C3%A9", {"caf\xC3\xA9"}},
+      {"#/a~", {"a~"}},
+      {"#/a~2", {"a~2"}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::json_pointer_tokens(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("json_pointer_escape round-trips through json_pointer_tokens") {
+  const Words tokens = {"plain", "/pets/{id}", "a~b", "~1", "~0/~1", "", "caf\xC3\xA9"};
+  for (const std::string& t : tokens) {
+    CAPTURE(t);
+    CHECK(text::json_pointer_tokens("#/" + text::json_pointer_escape(t)) == Words{t});
+  }
+  CHECK(text::json_pointer_escape("/a~b/") == "~1a~0b~1");
+}
+
+TEST_CASE("percent_decode") {
+  struct Case {
+    std::string input;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"", ""},         {"abc", "abc"}, {"%41", "A"},   {"a%2Fb", "a/b"}, {"%2f", "/"},           {"%", "%"},
+      {"100%", "100%"}, {"%4", "%4"},   {"%zz", "%zz"}, {"%%41", "%A"},   {"%C3%A9", "\xC3\xA9"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.input);
+    CHECK(text::percent_decode(c.input) == c.expected);
+  }
+}
+
+TEST_CASE("starts_with, ends_with, to_lower") {
+  CHECK(text::starts_with("openapi.yaml", "openapi"));
+  CHECK(text::starts_with("x", ""));
+  CHECK_FALSE(text::starts_with("op", "openapi"));
+  CHECK(text::ends_with("spec.JSON", "JSON"));
+  CHECK(text::ends_with("x", ""));
+  CHECK_FALSE(text::ends_with("n", "json"));
+  CHECK(text::to_lower("MiXeD-Case_09") == "mixed-case_09");
+  CHECK(text::to_lower("\xC3\x89") == "\xC3\x89");  // bytes above ASCII are left alone
+}
