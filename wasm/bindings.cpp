@@ -95,6 +95,12 @@ class Bundle {
     l.max_files = number_or(o, "maxFiles", l.max_files);
     l.max_nesting = static_cast<int>(number_or(o, "maxNesting", static_cast<std::size_t>(l.max_nesting)));
     l.max_values = number_or(o, "maxValues", l.max_values);
+    l.max_path_bytes = number_or(o, "maxPathBytes", l.max_path_bytes);
+    l.max_archive_entries = number_or(o, "maxArchiveEntries", l.max_archive_entries);
+    l.max_compression_ratio = number_or(o, "maxCompressionRatio", l.max_compression_ratio);
+    l.max_code_file_bytes = number_or(o, "maxCodeFileBytes", l.max_code_file_bytes);
+    l.max_manifest_bytes = number_or(o, "maxManifestBytes", l.max_manifest_bytes);
+    l.max_schema_nodes = number_or(o, "maxSchemaNodes", l.max_schema_nodes);
     return l;
   }
 

@@ -24,6 +24,12 @@ export interface Limits {
   maxFiles?: number;
   maxNesting?: number;
   maxValues?: number;
+  maxPathBytes?: number;
+  maxArchiveEntries?: number;
+  maxCompressionRatio?: number;
+  maxCodeFileBytes?: number;
+  maxManifestBytes?: number;
+  maxSchemaNodes?: number;
 }
 
 export interface SpecOptions {

@@ -139,7 +139,8 @@ function normalizeFiles(files) {
 }
 
 const OPTION_TYPES = { entry: 'string', mode: 'string', maxTools: 'number', limits: 'object' };
-const LIMIT_KEYS = ['maxDocumentBytes', 'maxBundleBytes', 'maxFiles', 'maxNesting', 'maxValues'];
+const LIMIT_KEYS = ['maxDocumentBytes', 'maxBundleBytes', 'maxFiles', 'maxNesting', 'maxValues', 'maxPathBytes',
+  'maxArchiveEntries', 'maxCompressionRatio', 'maxCodeFileBytes', 'maxManifestBytes', 'maxSchemaNodes'];
 
 function checkOptions(options) {
   if (options === null || typeof options !== 'object') return badOption('options must be an object', '');

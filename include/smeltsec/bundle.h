@@ -21,6 +21,7 @@ struct Limits {
   std::size_t max_archive_entries = 100000;    // entries read from one archive (files and others)
   std::size_t max_compression_ratio = 200;     // unpacked bytes per compressed byte (archive bombs)
   std::size_t max_code_file_bytes = 1u << 20;  // a source file larger than this is skipped, not parsed
+  std::size_t max_manifest_bytes = 256u << 20;  // a manifest larger than this fails with "output_limit"
   std::size_t max_schema_nodes = 3000;         // nodes of one tool's inlined input schema (LLM context)
   int max_ref_depth = 32;                      // $ref inlined inside $ref before the chain is cut
 };

@@ -1,6 +1,7 @@
 #include "analyze/openapi_operations.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "common/text.h"
 
@@ -24,6 +25,7 @@ std::vector<std::string> string_list(const json::Value* v) {
 Status read_parameters(intake::DocumentStore& store, intake::Node list, const intake::Trail& at,
                        std::vector<Parameter>& out, std::vector<std::string>& notes) {
   if (!list || !list.value->IsArray()) return Ok{};
+  std::unordered_map<std::string, std::size_t> positions;  // "in\nname" -> index in `out`
   rapidjson::SizeType i = 0;
   for (const auto& entry : list.value->GetArray()) {
     const std::string index = std::to_string(i++);
@@ -42,11 +44,15 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
       notes.push_back("parameter without name or location ignored at " + here.where());
       continue;
     }
-    auto same = std::find_if(out.begin(), out.end(),
-                             [&](const Parameter& o) { return o.name == param.name && o.in == param.in; });
-    if (same != out.end()) {
-      *same = std::move(param);
+    // Operation-level parameters replace path-level ones with the same name and location.
+    const std::string key = param.in + '\n' + param.name;
+    if (positions.empty()) {
+      for (std::size_t k = 0; k < out.size(); ++k) positions.emplace(out[k].in + '\n' + out[k].name, k);
+    }
+    if (auto same = positions.find(key); same != positions.end()) {
+      out[same->second] = std::move(param);
     } else {
+      positions.emplace(key, out.size());
       out.push_back(std::move(param));
     }
   }

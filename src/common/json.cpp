@@ -1,5 +1,7 @@
 #include "common/json.h"
 
+#include <cstring>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -57,8 +59,17 @@ class LimitedHandler {
 
 Status parse(std::string_view text, const std::string& file, const Limits& limits, std::string& buffer,
              Document& out) {
-  if (!smeltsec::text::is_valid_utf8(text)) {
-    return Error{"encoding", "the file is not valid UTF-8 text", file};
+  auto where_at = [&](std::size_t offset) {
+    auto [line, col] = smeltsec::text::line_col(text, offset);
+    return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+  };
+  if (const std::size_t bad = smeltsec::text::invalid_utf8_offset(text); bad != std::string_view::npos) {
+    return Error{"encoding", "the file is not valid UTF-8 text", where_at(bad)};
+  }
+  // RapidJSON reads the buffer as a C string: a NUL would end the document early and hide what follows.
+  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
+    return Error{"json_syntax", "invalid JSON: a NUL byte",
+                 where_at(static_cast<std::size_t>(static_cast<const char*>(nul) - text.data()))};
   }
   buffer.assign(text.data(), text.size());
   // UTF-8 is checked above, 8 bytes at a time; RapidJSON's own check goes byte by byte.

@@ -28,8 +28,11 @@ std::pair<std::size_t, std::size_t> line_col(std::string_view s, std::size_t off
   return {line, col};
 }
 
-bool is_valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+bool is_valid_utf8(std::string_view s) { return invalid_utf8_offset(s) == std::string_view::npos; }
+
+std::size_t invalid_utf8_offset(std::string_view s) {
+  const auto* begin = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* p = begin;
   const auto* end = p + s.size();
   while (p < end) {
     // Fast path: eight ASCII bytes at a time (most of any spec).
@@ -55,17 +58,17 @@ bool is_valid_utf8(std::string_view s) {
     } else if ((c & 0xF8) == 0xF0) {
       n = 3, min = 0x10000, cp = c & 0x07;
     } else {
-      return false;
+      return static_cast<std::size_t>(p - begin);
     }
-    if (end - p <= n) return false;
+    if (end - p <= n) return static_cast<std::size_t>(p - begin);
     for (int i = 1; i <= n; ++i) {
-      if (!is_continuation(p[i])) return false;
+      if (!is_continuation(p[i])) return static_cast<std::size_t>(p - begin);
       cp = (cp << 6) | (p[i] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return static_cast<std::size_t>(p - begin);
     p += n + 1;
   }
-  return true;
+  return std::string_view::npos;
 }
 
 std::size_t utf8_length(std::string_view s) {

@@ -13,6 +13,8 @@ namespace smeltsec::text {
 std::pair<std::size_t, std::size_t> line_col(std::string_view s, std::size_t offset);
 
 bool is_valid_utf8(std::string_view s);
+// The byte offset of the first byte that is not part of valid UTF-8, or npos.
+std::size_t invalid_utf8_offset(std::string_view s);
 // Number of code points (bytes that do not continue a sequence).
 std::size_t utf8_length(std::string_view s);
 

@@ -38,7 +38,13 @@ Result<const Document*> DocumentStore::load(const std::string& path) {
   std::size_t first = 0;
   while (first < content.size() && std::isspace(static_cast<unsigned char>(content[first]))) ++first;
   const bool is_json = first < content.size() && (content[first] == '{' || content[first] == '[');
-  if (!is_json && !text::is_valid_utf8(content)) return Error{"encoding", "the file is not valid UTF-8 text", path};
+  if (!is_json) {
+    if (const std::size_t bad = text::invalid_utf8_offset(content); bad != std::string_view::npos) {
+      auto [line, col] = text::line_col(content, bad);
+      return Error{"encoding", "the file is not valid UTF-8 text",
+                   path + ":" + std::to_string(line) + ":" + std::to_string(col)};
+    }
+  }
   Status parsed = is_json ? json::parse(content, path, bundle_.limits(), doc->buffer, doc->dom)
                           : yaml_to_json(content, path, bundle_.limits(), doc->dom);
   if (!parsed) return parsed.error();

@@ -216,6 +216,16 @@ Result<json::Value> SchemaConverter::convert(Node schema, const Trail& at) {
 }
 
 Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth) {
+  struct Nesting {
+    int& n;
+    explicit Nesting(int& count) : n(++count) {}
+    ~Nesting() { --n; }
+  } nesting(recursion_);
+  if (recursion_ > opt_.max_recursion) {
+    note("schema composition nested deeper than " + std::to_string(opt_.max_recursion) +
+         " levels: deeper parts are reduced to their type");
+    return placeholder(guess_type(node), "");
+  }
   if (++nodes_ > opt_.max_nodes) {
     if (opt_.note_cuts) {
       note("schema larger than " + std::to_string(opt_.max_nodes) + " nodes: deeper parts are reduced to their type");

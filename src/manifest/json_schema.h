@@ -22,6 +22,7 @@ struct SchemaOptions {
   std::size_t max_nodes = 20000;  // schema objects emitted before the rest is cut to bare types
   int max_depth = 32;             // nested object/array levels before a subtree is cut
   int max_ref_depth = 32;         // $refs expanded inside each other
+  int max_recursion = 160;        // nested schemas of any kind (allOf/anyOf/$ref included): bounds the stack
   std::size_t max_description = 1024;  // characters of each description
   bool note_cuts = true;  // report depth and size cuts (output schemas are cut by design: no notes)
 };
@@ -73,6 +74,7 @@ class SchemaConverter {
   std::vector<std::string> ref_stack_;
   std::vector<std::string> notes_;
   std::size_t nodes_ = 0;
+  int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)
   std::size_t unstable_cuts_ = 0;  // cycle/size cuts: results containing one are not cached
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "common/text.h"
 #include "manifest/json_schema.h"
@@ -400,9 +401,10 @@ json::Value object_schema(json::Allocator& a, json::Value properties, std::initi
 json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Operation>& ops, json::Allocator& a) {
   const std::string api = spec.title.empty() ? "the API" : spec.title;
   std::vector<std::string> tags;
+  std::unordered_set<std::string> seen_tags;
   for (const auto& op : ops) {
     for (const auto& t : op.tags) {
-      if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+      if (seen_tags.insert(t).second) tags.push_back(t);
     }
   }
   json::Value tools(rapidjson::kArrayType);
@@ -568,11 +570,21 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   ToolBuilder builder(spec, scratch);
   std::vector<std::string> definitions;
   definitions.reserve(ops.size());
+  const std::size_t max_bytes = spec.store->bundle().limits().max_manifest_bytes;
+  std::size_t total_bytes = 0;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto tool = builder.build(ops[i], names[i]);
     if (!tool) return tool.error();
     definitions.push_back(json::write(tool.value(), pretty));
     scratch.Clear();
+    // Inlined schemas are copied into every tool that uses them: a small spec can ask for a huge manifest.
+    if ((total_bytes += definitions.back().size()) > max_bytes) {
+      return Error{"output_limit",
+                   "the manifest would exceed " + std::to_string(max_bytes) + " bytes (at operation " +
+                       std::to_string(i + 1) + " of " + std::to_string(ops.size()) +
+                       "): its schemas are inlined into every tool that uses them",
+                   ops[i].node.doc->path + ops[i].pointer};
+    }
   }
   std::string& out = result.manifest_json;
   std::size_t total = 64;

@@ -10,14 +10,7 @@
 
 #include "test_support.h"
 
-// zlib's one-shot API (linked into smeltsec_core). Declared here because zlib's headers are private to the
-// core's build; the declarations are zlib 1.2.13's with its typedefs spelled out.
-extern "C" {
-int compress2(unsigned char* dest, unsigned long* dest_len, const unsigned char* source, unsigned long source_len,
-              int level);
-unsigned long compressBound(unsigned long source_len);
-unsigned long crc32(unsigned long crc, const unsigned char* buf, unsigned int len);
-}
+#include <zlib.h>  // the tests build archives with zlib's one-shot API
 
 namespace {
 

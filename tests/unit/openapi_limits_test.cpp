@@ -227,7 +227,7 @@ TEST_CASE("invalid UTF-8") {
     const Outcome out = run_both("openapi.yaml", yaml_spec(kPetsPaths) + "x-note: caf" + bad + "\n");
     REQUIRE_FALSE(out.ok);
     CHECK(out.error.code == "encoding");
-    CHECK(out.error.where == "openapi.yaml");
+    CHECK(is_file_line_col(out.error.where, "openapi.yaml"));
   }
   {
     const Outcome out = run_both("openapi.json", "{\"openapi\": \"3.0.0\",\n \"x\": \"caf" + bad + "\"}");
@@ -344,14 +344,10 @@ TEST_CASE("yaml_numbers_beyond_double_range_keep_the_manifest_valid_json") {
   CHECK(parses_as_json(out.value().report_json));
 }
 
-// KNOWN BUG (src/manifest/json_schema.cpp): allOf/anyOf/oneOf and $ref expansion do not count towards
-// SchemaOptions::max_depth, so SchemaConverter::walk recursion is bounded only by max_schema_nodes (3,000 by
-// default): 30 schemas, each 100 anyOf levels deep and ending in a $ref to the next, recurse 3,000 levels deep
-// and overflow the stack under ASan (SEGV in walk/walk_object_schema); a host that raises max_schema_nodes
-// overflows natively too. Skipped because it crashes the test runner; run it with
-//   smeltsec_tests -tc="deep schema composition*" --no-skip
-// and remove the skip once composition and $refs count towards the depth limit.
-TEST_CASE("deep schema composition through a chain of $refs stays within the stack" * doctest::skip()) {
+// Regression: allOf/anyOf/oneOf and $ref expansion did not count towards any depth limit, so 30 schemas,
+// each 100 anyOf levels deep and ending in a $ref to the next, recursed 3,000 levels deep and overflowed the
+// stack (SEGV under ASan, RangeError in wasm). SchemaOptions::max_recursion now bounds every nesting.
+TEST_CASE("deep schema composition through a chain of $refs stays within the stack") {
   std::string schemas;
   for (int i = 0; i < 30; ++i) {
     std::string body = i + 1 < 30 ? "{$ref: '#/components/schemas/S" + std::to_string(i + 1) + "'}" : "{type: string}";
@@ -374,13 +370,10 @@ TEST_CASE("deep schema composition through a chain of $refs stays within the sta
   CHECK(clock.seconds() < smeltsec::test::kHangGuardSeconds);
 }
 
-TEST_CASE("a schema reused by many operations does not blow up the manifest" * doctest::should_fail()) {
-  // KNOWN BUG (src/manifest/tools.cpp, json_schema.cpp): every tool inlines its schemas on its own budget
-  // (Limits::max_schema_nodes per tool), and nothing bounds the manifest as a whole. A 3,000-node schema that
-  // takes 1 KB to write, referenced by N operations, is copied N times: the output grows by ~100 KB per
-  // 100-byte operation. 200 operations here; 100,000 (a 10 MB spec) would need tens of GB. Remove
-  // should_fail once a manifest-wide budget (e.g. Limits::max_manifest_bytes -> "output_limit", or shared
-  // definitions) exists.
+TEST_CASE("a schema reused by many operations does not blow up the manifest") {
+  // Regression: every tool inlines its schemas on its own budget, so a 3,000-node schema referenced by N
+  // operations is copied N times (~100 KB of manifest per 100-byte operation). Limits::max_manifest_bytes now
+  // bounds the whole manifest: past it, generation stops with "output_limit" naming the operation.
   std::string schemas;
   for (int level = 0; level < 4; ++level) {
     const std::string next = "{$ref: '#/components/schemas/L" + std::to_string(level + 1) + "'}";
@@ -398,12 +391,17 @@ TEST_CASE("a schema reused by many operations does not blow up the manifest" * d
   }
   const std::string spec = yaml_spec(paths, "components:\n  schemas:\n" + schemas);
   Stopwatch clock;
-  auto out = generate({{"openapi.yaml", spec}}, "all");
-  REQUIRE(out.ok());
-  const double ratio = static_cast<double>(out.value().manifest_json.size()) / static_cast<double>(spec.size());
-  MESSAGE("schema reuse: ", spec.size(), " input bytes -> ", out.value().manifest_json.size(), " manifest bytes (x",
-          ratio, ") in ", clock.seconds(), " s");
-  CHECK(ratio < 100);
+  Limits limits;
+  limits.max_manifest_bytes = 1u << 20;
+  auto out = smeltsec::generate_manifest(bundle_of({{"openapi.yaml", spec}}, limits), SpecOptions{"", "all", 40});
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.error().code == "output_limit");
+  CHECK(out.error().where.rfind("openapi.yaml#/paths/~1op", 0) == 0);
+  CHECK(clock.seconds() < smeltsec::test::kHangGuardSeconds);
+  // Within the default limit the same spec works, and the output stays bounded by it.
+  auto ok = generate({{"openapi.yaml", spec}}, "all");
+  REQUIRE(ok.ok());
+  CHECK(ok.value().manifest_json.size() <= Limits{}.max_manifest_bytes);
 }
 
 // KNOWN BUG (src/common/json.cpp; also src/manifest/json_schema.cpp): RapidJSON keeps both members of
