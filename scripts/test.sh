@@ -36,9 +36,9 @@ run_doctest() {
   failed=$((failed + f))
 }
 
-run_doctest unit-native build/native/smeltsec_tests
-run_doctest unit-asan build/asan/smeltsec_tests
-run_doctest unit-wasm node --no-experimental-fetch build/wasm/smeltsec_tests.js
+run_doctest unit-native build/native/smeltsec_tests --no-colors
+run_doctest unit-asan build/asan/smeltsec_tests --no-colors
+run_doctest unit-wasm node --no-experimental-fetch build/wasm/smeltsec_tests.js --no-colors
 
 # Fuzzing: each target gets a fresh copy of its seed corpus and a fixed time budget.
 for target in build/asan/fuzz_*; do
