@@ -175,6 +175,7 @@ std::string truncate_words(std::string_view s, std::size_t max_chars) {
 }
 
 std::string json_pointer_escape(std::string_view token) {
+  if (token.find_first_of("~/") == std::string_view::npos) return std::string(token);  // the usual case
   std::string out;
   for (char c : token) {
     if (c == '~') {
