@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/schema_values.h"
 #include "common/text.h"
 #include "manifest/naming.h"
 
@@ -16,24 +17,6 @@ using analyze::code::Param;
 constexpr std::size_t kMaxDescription = 1024;
 
 
-// A JSON Schema for any value, typed branch by branch (as for untyped OpenAPI schemas).
-json::Value any_schema(json::Allocator& a) {
-  json::Value branches(rapidjson::kArrayType);
-  for (const char* t : {"string", "number", "boolean", "object", "null"}) {
-    json::Value b(rapidjson::kObjectType);
-    json::add(b, "type", t, a);
-    branches.PushBack(b, a);
-  }
-  json::Value array(rapidjson::kObjectType);
-  json::add(array, "type", "array", a);
-  json::Value items(rapidjson::kObjectType);
-  json::add(items, "anyOf", json::clone(branches, a), a);
-  json::add(array, "items", std::move(items), a);
-  branches.PushBack(array, a);
-  json::Value out(rapidjson::kObjectType);
-  json::add(out, "anyOf", std::move(branches), a);
-  return out;
-}
 
 // The param's schema: the analyzer's JSON Schema, or any value when the type is unknown.
 json::Value param_schema(const Param& p, json::Allocator& a) {
@@ -42,7 +25,7 @@ json::Value param_schema(const Param& p, json::Allocator& a) {
     d.Parse(p.schema_json.data(), p.schema_json.size());
     if (!d.HasParseError() && d.IsObject()) return json::clone(d, a);
   }
-  return any_schema(a);
+  return json::any_value_schema(a);
 }
 
 std::string candidate_name(const Candidate& c) {

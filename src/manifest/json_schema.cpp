@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "common/schema_values.h"
 #include "common/text.h"
 #include "manifest/js_regex.h"
 
@@ -31,11 +32,6 @@ bool value_matches(const json::Value& v, const std::string& type) {
 
 bool is_non_negative_int(const json::Value* v) { return v != nullptr && (v->IsUint64() || (v->IsInt64() && v->GetInt64() >= 0)); }
 
-json::Value type_only(const char* type, json::Allocator& a) {
-  json::Value v(rapidjson::kObjectType);
-  json::add(v, "type", type, a);
-  return v;
-}
 
 // Keywords whose presence says which type a schema without `type` describes.
 std::string inferred_type(const json::Value& v) {
@@ -142,21 +138,7 @@ std::string describe(const json::Value* node, std::size_t max_chars) {
   return text::truncate_words(text, max_chars);
 }
 
-json::Value SchemaConverter::any_value() {
-  json::Value scalars(rapidjson::kArrayType);
-  for (const char* t : {"string", "number", "boolean", "object", "null"}) scalars.PushBack(type_only(t, a_), a_);
-  json::Value item(rapidjson::kObjectType);
-  json::add(item, "anyOf", std::move(scalars), a_);
-  json::Value array = type_only("array", a_);
-  json::add(array, "items", std::move(item), a_);
-  json::Value branches(rapidjson::kArrayType);
-  for (const char* t : {"string", "number", "boolean", "object"}) branches.PushBack(type_only(t, a_), a_);
-  branches.PushBack(array, a_);
-  branches.PushBack(type_only("null", a_), a_);
-  json::Value out(rapidjson::kObjectType);
-  json::add(out, "anyOf", std::move(branches), a_);
-  return out;
-}
+json::Value SchemaConverter::any_value() { return json::any_value_schema(a_); }
 
 void SchemaConverter::note(std::string text) {
   if (std::find(notes_.begin(), notes_.end(), text) == notes_.end() && notes_.size() < 64) notes_.push_back(std::move(text));
@@ -173,9 +155,9 @@ void SchemaConverter::set_description(json::Value& schema, std::string text) {
 
 json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why, bool stable) {
   if (!stable) ++unstable_cuts_;
-  json::Value v = type_only(type.c_str(), a_);
+  json::Value v = json::type_schema(type.c_str(), a_);
   if (type == "array") {
-    json::Value items = type_only("object", a_);
+    json::Value items = json::type_schema("object", a_);
     json::add(v, "items", std::move(items), a_);
   }
   if (!why.empty()) json::add(v, "description", why, a_);
@@ -276,7 +258,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
     if (json::is_true(json::get(v, "nullable")) && out.IsObject()) {
       json::Value branches(rapidjson::kArrayType);
       branches.PushBack(out, a_);
-      branches.PushBack(type_only("null", a_), a_);
+      branches.PushBack(json::type_schema("null", a_), a_);
       json::Value wrapped(rapidjson::kObjectType);
       json::add(wrapped, "anyOf", std::move(branches), a_);
       return wrapped;
@@ -375,7 +357,7 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
     result.SetObject();
     json::add(result, "anyOf", std::move(branches), a_);
   } else if (nullable) {
-    result = type_only("null", a_);
+    result = json::type_schema("null", a_);
     nullable = false;
   } else {
     result = any_value();
@@ -389,7 +371,7 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
       result.RemoveMember("description");
       branches.PushBack(result, a_);
     }
-    branches.PushBack(type_only("null", a_), a_);
+    branches.PushBack(json::type_schema("null", a_), a_);
     result.SetObject();
     json::add(result, "anyOf", std::move(branches), a_);
   }
@@ -405,7 +387,7 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
 
 Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth, const std::string& type) {
   const json::Value& v = *node.value;
-  json::Value out = type_only(type.c_str(), a_);
+  json::Value out = json::type_schema(type.c_str(), a_);
   if (const json::Value* e = json::get(v, "enum"); e && e->IsArray()) {
     json::Value values(rapidjson::kArrayType);
     for (const auto& item : e->GetArray()) {
@@ -556,7 +538,7 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, in
     json::add(out, "allOf", std::move(list_out), a_);
     return out;
   }
-  json::Value out = type_only("object", a_);
+  json::Value out = json::type_schema("object", a_);
   json::Value props(rapidjson::kObjectType);
   json::Value required(rapidjson::kArrayType);
   std::set<std::string> required_seen;

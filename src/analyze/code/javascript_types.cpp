@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "analyze/code/javascript_jsdoc.h"
+#include "common/schema_values.h"
 #include "common/text.h"
 
 namespace smeltsec::analyze::code::js {
@@ -14,35 +15,12 @@ namespace {
 constexpr int kMaxTypeDepth = 8;
 constexpr int kMaxTypeNodes = 600;
 
-json::Value type_only(const char* t, json::Allocator& a) {
-  json::Value v(rapidjson::kObjectType);
-  json::add(v, "type", t, a);
-  return v;
-}
-
-// Any JSON value, typed branch by branch (as the manifest does for untyped values).
-json::Value any_schema(json::Allocator& a) {
-  json::Value scalars(rapidjson::kArrayType);
-  for (const char* t : {"string", "number", "boolean", "object", "null"}) scalars.PushBack(type_only(t, a), a);
-  json::Value item(rapidjson::kObjectType);
-  json::add(item, "anyOf", std::move(scalars), a);
-  json::Value array = type_only("array", a);
-  json::add(array, "items", std::move(item), a);
-  json::Value branches(rapidjson::kArrayType);
-  for (const char* t : {"string", "number", "boolean", "object"}) branches.PushBack(type_only(t, a), a);
-  branches.PushBack(array, a);
-  branches.PushBack(type_only("null", a), a);
-  json::Value out(rapidjson::kObjectType);
-  json::add(out, "anyOf", std::move(branches), a);
-  return out;
-}
-
 json::Value or_any(json::Value v, json::Allocator& a) {
-  return v.IsNull() ? any_schema(a) : std::move(v);
+  return v.IsNull() ? json::any_value_schema(a) : std::move(v);
 }
 
 json::Value array_of(json::Value items, json::Allocator& a) {
-  json::Value v = type_only("array", a);
+  json::Value v = json::type_schema("array", a);
   json::add(v, "items", or_any(std::move(items), a), a);
   return v;
 }
@@ -56,7 +34,7 @@ json::Value nullable(json::Value v, json::Allocator& a) {
   } else {
     branches.PushBack(v, a);
   }
-  branches.PushBack(type_only("null", a), a);
+  branches.PushBack(json::type_schema("null", a), a);
   json::Value out(rapidjson::kObjectType);
   json::add(out, "anyOf", std::move(branches), a);
   return out;
@@ -166,11 +144,11 @@ json::Value TypeConverter::convert(Ctx& ctx, const TypeSite& site, int depth) {
   }
   if (t == "predefined_type") {
     const std::string_view name = tree.text(n);
-    if (name == "string") return type_only("string", a);
-    if (name == "number") return type_only("number", a);
-    if (name == "bigint") return type_only("integer", a);
-    if (name == "boolean") return type_only("boolean", a);
-    if (name == "object") return type_only("object", a);
+    if (name == "string") return json::type_schema("string", a);
+    if (name == "number") return json::type_schema("number", a);
+    if (name == "bigint") return json::type_schema("integer", a);
+    if (name == "boolean") return json::type_schema("boolean", a);
+    if (name == "object") return json::type_schema("object", a);
     return {};  // any, unknown, never, void, symbol, undefined
   }
   if (t == "type_identifier") return named(ctx, site, tree.text(n), TSNode{}, depth);
@@ -181,7 +159,7 @@ json::Value TypeConverter::convert(Ctx& ctx, const TypeSite& site, int depth) {
     for (TSNode c : named_children(n)) {
       if (type_of(c) != "comment") items.PushBack(or_any(child(c), a), a);
     }
-    json::Value v = type_only("array", a);
+    json::Value v = json::type_schema("array", a);
     const unsigned count = items.Size();
     json::add(v, "prefixItems", std::move(items), a);
     json::add(v, "minItems", json::Value(count), a);
@@ -197,22 +175,22 @@ json::Value TypeConverter::convert(Ctx& ctx, const TypeSite& site, int depth) {
     if (lt == "string") {
       std::string s;
       string_literal(lit, tree, s);
-      v = type_only("string", a);
+      v = json::type_schema("string", a);
       values.PushBack(json::make_string(s, a), a);
     } else if (lt == "number" || lt == "unary_expression") {
       const std::string text(tree.text(lit));
       const double d = std::strtod(text.c_str(), nullptr);
-      v = type_only("number", a);
+      v = json::type_schema("number", a);
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
         values.PushBack(json::Value(static_cast<int64_t>(d)), a);
       } else {
         values.PushBack(json::Value(d), a);
       }
     } else if (lt == "true" || lt == "false") {
-      v = type_only("boolean", a);
+      v = json::type_schema("boolean", a);
       values.PushBack(json::Value(lt == "true"), a);
     } else if (lt == "null") {
-      return type_only("null", a);
+      return json::type_schema("null", a);
     } else {
       return {};
     }
@@ -230,7 +208,7 @@ json::Value TypeConverter::convert(Ctx& ctx, const TypeSite& site, int depth) {
     if (members.empty()) return {};
     return object_of(ctx, members, depth);
   }
-  if (t == "template_literal_type" || t == "index_type_query") return type_only("string", a);
+  if (t == "template_literal_type" || t == "index_type_query") return json::type_schema("string", a);
   return {};  // functions, conditional, mapped, lookup and query types: any
 }
 
@@ -244,11 +222,11 @@ json::Value TypeConverter::named(Ctx& ctx, const TypeSite& site, std::string_vie
     if (i >= arg_nodes.size()) return {};
     return convert(ctx, TypeSite{site.module, site.tree, arg_nodes[i]}, depth + 1);
   };
-  if (name == "String") return type_only("string", a);
-  if (name == "Number") return type_only("number", a);
-  if (name == "Boolean") return type_only("boolean", a);
+  if (name == "String") return json::type_schema("string", a);
+  if (name == "Number") return json::type_schema("number", a);
+  if (name == "Boolean") return json::type_schema("boolean", a);
   if (name == "Date") {
-    json::Value v = type_only("string", a);
+    json::Value v = json::type_schema("string", a);
     json::add(v, "description", "Format: date-time.", a);
     return v;
   }
@@ -257,7 +235,7 @@ json::Value TypeConverter::named(Ctx& ctx, const TypeSite& site, std::string_vie
     return arg(0);
   }
   if (name == "Record" || name == "Map" || name == "Object") {
-    json::Value v = type_only("object", a);
+    json::Value v = json::type_schema("object", a);
     if (arg_nodes.size() == 2) json::add(v, "additionalProperties", or_any(arg(1), a), a);
     return v;
   }
@@ -309,7 +287,7 @@ json::Value TypeConverter::declaration(Ctx& ctx, const TypeSite& decl, int depth
   json::Allocator& a = ctx.a();
   const uint64_t key = (uint64_t(uint32_t(decl.module)) << 40) ^ node_key(decl.node);
   if (std::find(ctx.active.begin(), ctx.active.end(), key) != ctx.active.end() || depth > kMaxTypeDepth) {
-    return type_only("object", a);
+    return json::type_schema("object", a);
   }
   ctx.active.push_back(key);
   json::Value out;
@@ -341,12 +319,12 @@ json::Value TypeConverter::declaration(Ctx& ctx, const TypeSite& decl, int depth
     }
     json::Value branches(rapidjson::kArrayType);
     if (!strings.Empty()) {
-      json::Value v = type_only("string", a);
+      json::Value v = json::type_schema("string", a);
       json::add(v, "enum", std::move(strings), a);
       branches.PushBack(v, a);
     }
     if (!numbers.Empty()) {
-      json::Value v = type_only("number", a);
+      json::Value v = json::type_schema("number", a);
       json::add(v, "enum", std::move(numbers), a);
       branches.PushBack(v, a);
     }
@@ -434,7 +412,7 @@ json::Value TypeConverter::object_of(Ctx& ctx, const std::vector<TypeSite>& memb
       props.push_back(std::move(p));
     }
   }
-  json::Value v = type_only("object", a);
+  json::Value v = json::type_schema("object", a);
   if (props.empty() && additional.IsNull()) return v;
   json::Value properties(rapidjson::kObjectType), required(rapidjson::kArrayType);
   for (Prop& p : props) {
@@ -496,17 +474,17 @@ json::Value TypeConverter::union_of(Ctx& ctx, const TypeSite& site, int depth) {
   }
   json::Value branches(rapidjson::kArrayType);
   if (!strings.Empty()) {
-    json::Value v = type_only("string", a);
+    json::Value v = json::type_schema("string", a);
     json::add(v, "enum", std::move(strings), a);
     branches.PushBack(v, a);
   }
   if (!numbers.Empty()) {
-    json::Value v = type_only("number", a);
+    json::Value v = json::type_schema("number", a);
     json::add(v, "enum", std::move(numbers), a);
     branches.PushBack(v, a);
   }
   if (has_true || has_false) {
-    json::Value v = type_only("boolean", a);
+    json::Value v = json::type_schema("boolean", a);
     if (has_true != has_false) {
       json::Value e(rapidjson::kArrayType);
       e.PushBack(json::Value(has_true), a);
@@ -515,7 +493,7 @@ json::Value TypeConverter::union_of(Ctx& ctx, const TypeSite& site, int depth) {
     branches.PushBack(v, a);
   }
   for (auto& o : others.GetArray()) branches.PushBack(json::clone(o, a), a);
-  if (branches.Empty()) return has_null ? type_only("null", a) : json::Value();
+  if (branches.Empty()) return has_null ? json::type_schema("null", a) : json::Value();
   json::Value out;
   if (branches.Size() == 1) {
     out = json::clone(branches[0], a);
