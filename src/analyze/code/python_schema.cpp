@@ -227,6 +227,24 @@ class Builder {
     return out;
   }
 
+  // One schema for the alternatives: none (only null, if allowed), one, or anyOf; nullable when null is allowed.
+  bool join_branches(json::Value& branches, bool has_null, json::Value& out) {
+    if (branches.Empty()) {
+      if (!has_null) return false;
+      out = typed("null");
+      return true;
+    }
+    json::Value result;
+    if (branches.Size() == 1) {
+      result = json::clone(branches[0], a_);
+    } else {
+      result = json::Value(rapidjson::kObjectType);
+      json::add(result, "anyOf", std::move(branches), a_);
+    }
+    out = has_null ? nullable(std::move(result)) : std::move(result);
+    return true;
+  }
+
   bool build_union(int m, const std::vector<Expr>& members, json::Value& out) {
     json::Value branches(rapidjson::kArrayType);
     std::vector<std::string> seen;
@@ -254,20 +272,7 @@ class Builder {
         add_branch(b);
       }
     }
-    if (branches.Empty()) {
-      if (!has_null) return false;
-      out = typed("null");
-      return true;
-    }
-    json::Value result;
-    if (branches.Size() == 1) {
-      result = json::clone(branches[0], a_);
-    } else {
-      result = json::Value(rapidjson::kObjectType);
-      json::add(result, "anyOf", std::move(branches), a_);
-    }
-    out = has_null ? nullable(std::move(result)) : std::move(result);
-    return true;
+    return join_branches(branches, has_null, out);
   }
 
   bool literal(const std::vector<Expr>& values, json::Value& out) {
@@ -300,20 +305,7 @@ class Builder {
     group(ints, "integer");
     group(numbers, "number");
     group(bools, "boolean");
-    if (branches.Empty()) {
-      if (!has_null) return false;
-      out = typed("null");
-      return true;
-    }
-    json::Value result;
-    if (branches.Size() == 1) {
-      result = json::clone(branches[0], a_);
-    } else {
-      result = json::Value(rapidjson::kObjectType);
-      json::add(result, "anyOf", std::move(branches), a_);
-    }
-    out = has_null ? nullable(std::move(result)) : std::move(result);
-    return true;
+    return join_branches(branches, has_null, out);
   }
 
   bool named(int m, const std::string& name, const std::vector<Expr>* args, json::Value& out) {
