@@ -11,6 +11,13 @@
 namespace smeltsec::analyze::code::js {
 namespace {
 
+// Appends {"type": type, "enum": values} to `branches` (one branch per literal type of a union).
+void push_enum_branch(json::Value& branches, const char* type, json::Value values, json::Allocator& a) {
+  json::Value v = json::type_schema(type, a);
+  json::add(v, "enum", std::move(values), a);
+  branches.PushBack(v, a);
+}
+
 // Named types are inlined: nesting and size are bounded so that recursive or huge types stay small.
 constexpr int kMaxTypeDepth = 8;
 constexpr int kMaxTypeNodes = 600;
@@ -319,14 +326,10 @@ json::Value TypeConverter::declaration(Ctx& ctx, const TypeSite& decl, int depth
     }
     json::Value branches(rapidjson::kArrayType);
     if (!strings.Empty()) {
-      json::Value v = json::type_schema("string", a);
-      json::add(v, "enum", std::move(strings), a);
-      branches.PushBack(v, a);
+      push_enum_branch(branches, "string", std::move(strings), a);
     }
     if (!numbers.Empty()) {
-      json::Value v = json::type_schema("number", a);
-      json::add(v, "enum", std::move(numbers), a);
-      branches.PushBack(v, a);
+      push_enum_branch(branches, "number", std::move(numbers), a);
     }
     if (branches.Size() == 1) {
       out = json::clone(branches[0], a);
@@ -474,14 +477,10 @@ json::Value TypeConverter::union_of(Ctx& ctx, const TypeSite& site, int depth) {
   }
   json::Value branches(rapidjson::kArrayType);
   if (!strings.Empty()) {
-    json::Value v = json::type_schema("string", a);
-    json::add(v, "enum", std::move(strings), a);
-    branches.PushBack(v, a);
+    push_enum_branch(branches, "string", std::move(strings), a);
   }
   if (!numbers.Empty()) {
-    json::Value v = json::type_schema("number", a);
-    json::add(v, "enum", std::move(numbers), a);
-    branches.PushBack(v, a);
+    push_enum_branch(branches, "number", std::move(numbers), a);
   }
   if (has_true || has_false) {
     json::Value v = json::type_schema("boolean", a);
