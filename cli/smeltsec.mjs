@@ -12,7 +12,8 @@ const USAGE = `usage: smeltsec <command> [options]
 
 commands:
   analyze <source>              list what an MCP server would expose (operations, routes, functions)
-  generate <source> --out DIR   write DIR/manifest.json (an MCP tools/list result)
+  generate <source> --out DIR   write DIR/manifest.json (an MCP tools/list result) and DIR/server/, a
+                                runnable MCP server project for it
 
 sources: an OpenAPI/Swagger file (JSON or YAML), a folder (a spec split over files, or a code
 repository), an archive (.tar.gz, .tgz, .tar, .zip), or github:owner/repo[@ref]
@@ -22,6 +23,9 @@ options:
   --kind KIND      spec or code (default: detected)
   --mode MODE      generate: all (one tool per operation), grouped (search/describe/call), auto (default:
                    all up to 40 operations)
+  --target T       generate: the server's language, ts (TypeScript, official MCP SDK; default) or
+                   python (FastMCP)
+  --name NAME      generate: the server's name (default: the spec's title, or the source's folder name)
   --entry PATH     the root document inside a folder (default: detected)
   --root DIR       folder that files referenced by $ref may come from (default: the spec's folder)
   --quiet          no progress on stderr
@@ -100,36 +104,58 @@ async function analyze(smeltsec, input, opts) {
 
 function checkGenerateOptions(opts) {
   if (!opts.out) throw new UsageError('generate needs --out DIR');
+  if (opts.target && !['ts', 'python'].includes(opts.target)) {
+    throw new UsageError(`--target must be ts or python (not ${opts.target})`);
+  }
   if (opts.mode && !['all', 'grouped', 'auto'].includes(opts.mode)) {
     throw new UsageError(`--mode must be all, grouped or auto (not ${opts.mode})`);
   }
 }
 
-async function writeManifest(result, opts, timings, describeSource) {
+// Writes the server project's files under DIR/server/ (paths come from the core: relative, no '..').
+async function writeServer(dir, files) {
+  for (const file of files) {
+    const full = path.join(dir, ...file.path.split('/'));
+    if (!within(dir, full)) throw new Error(`generated path escapes the server folder: ${file.path}`);
+    await mkdir(path.dirname(full), { recursive: true });
+    await writeFile(full, file.bytes);
+  }
+}
+
+async function writeOutputs(smeltsec, result, opts, timings, describeSource, identity) {
   if (!result.ok) return fail(result.error, opts.json);
   const { manifestBytes, report } = result.value;
+  const target = opts.target ?? 'ts';
+  const server = smeltsec.generateServer(manifestBytes, { target, ...identity(report) });
+  if (!server.ok) return fail(server.error, opts.json);
   const t1 = performance.now();
   await mkdir(opts.out, { recursive: true });
   const manifestPath = path.join(opts.out, 'manifest.json');
   await writeFile(manifestPath, manifestBytes);
+  const serverDir = path.join(opts.out, 'server');
+  await writeServer(serverDir, server.value.files);
   timings.write = performance.now() - t1;
-  const steps = { read: timings.read, ...report.timingsMs, write: timings.write };
+  const steps = { read: timings.read, ...report.timingsMs, ...server.value.report.timingsMs, write: timings.write };
+  const notes = [...report.notes, ...server.value.report.notes];
   if (opts.json) {
-    const out = { ok: true, manifest: manifestPath, ...report, timingsMs: steps };
+    const serverInfo = { dir: serverDir, target, files: server.value.report.files, bytes: server.value.report.bytes };
+    const out = { ok: true, manifest: manifestPath, ...report, notes, server: serverInfo, timingsMs: steps };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return EXIT_OK;
   }
+  const run = target === 'ts' ? 'npm install && npm run build && npm start' : 'pip install -r requirements.txt && python server.py';
   const lines = [
     describeSource(report),
     `  ${report.operations} ${report.source.kind === 'code' ? 'units' : 'operations'} → ${report.tools} tools (mode: ${report.mode})`,
     `  manifest: ${manifestPath} (${formatBytes(manifestBytes.length)})`,
+    `  server: ${serverDir} (${target === 'ts' ? 'TypeScript, MCP SDK' : 'Python, FastMCP'}; ${server.value.files.length} files) — ${run}`,
     `  time: ${Object.entries(steps).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ')}`,
   ];
   if (report.skipped?.length) lines.push(`  skipped: ${report.skipped.length} files (see --json)`);
-  if (report.notes.length) {
-    lines.push(`  notes (${report.notes.length}):`);
-    for (const n of report.notes.slice(0, 5)) lines.push(`    - ${n}`);
-    if (report.notes.length > 5) lines.push(`    … ${report.notes.length - 5} more (see --json)`);
+  if (notes.length) {
+    lines.push(`  notes (${notes.length}):`);
+    for (const n of notes.slice(0, 5)) lines.push(`    - ${n}`);
+    if (notes.length > 5) lines.push(`    … ${notes.length - 5} more (see --json)`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   return EXIT_OK;
@@ -141,7 +167,8 @@ async function generate(smeltsec, input, opts, timings) {
   const result = await runWithBundle(input, (files) =>
     smeltsec.generateManifest(files, { entry: input.entry, mode: opts.mode ?? 'auto' }),
   );
-  return writeManifest(result, opts, timings, (r) => `${r.source.title || r.source.file} — OpenAPI ${r.source.specVersion}`);
+  return writeOutputs(smeltsec, result, opts, timings, (r) => `${r.source.title || r.source.file} — OpenAPI ${r.source.specVersion}`,
+    (r) => ({ name: opts.name ?? (r.source.title || path.parse(r.source.file).name), version: r.source.version || '0.1.0' }));
 }
 
 function codeFiles(input) {
@@ -157,7 +184,8 @@ async function generateCode(smeltsec, input, opts, timings) {
   progress(opts, 'smeltsec: analysing the code and generating tools…');
   const result = smeltsec.generateCodeManifest(codeFiles(input), { mode: opts.mode ?? 'auto' });
   if (result.ok) result.value.report.skipped = [...input.skipped, ...result.value.report.skipped];
-  return writeManifest(result, opts, timings, (r) => `code repository — ${r.source.files} files analysed`);
+  return writeOutputs(smeltsec, result, opts, timings, (r) => `code repository — ${r.source.files} files analysed`,
+    () => ({ name: opts.name ?? input.name, version: '0.1.0' }));
 }
 
 async function analyzeCode(smeltsec, input, opts) {
@@ -196,6 +224,8 @@ async function main(argv) {
         json: { type: 'boolean' },
         out: { type: 'string' },
         mode: { type: 'string' },
+        target: { type: 'string' },
+        name: { type: 'string' },
         entry: { type: 'string' },
         kind: { type: 'string' },
         root: { type: 'string' },

@@ -112,11 +112,12 @@ export async function downloadGithub(spec) {
 }
 
 // Everything the commands need about the input: {kind: 'spec'|'code'|'auto', root, entry, files: Map,
-// archives: [{name, bytes}], skipped: [...]}.
+// archives: [{name, bytes}], skipped: [...], name: a name for what was read (folder, repository or file)}.
 export async function loadSource(target, opts) {
   if (target.startsWith('github:')) {
     const archive = await downloadGithub(target);
-    return { kind: 'code', root: null, entry: undefined, files: new Map(), archives: [archive], skipped: [] };
+    const name = target.slice('github:'.length).split('@')[0].split('/').pop();
+    return { kind: 'code', root: null, entry: undefined, files: new Map(), archives: [archive], skipped: [], name };
   }
   let info;
   try {
@@ -129,15 +130,16 @@ export async function loadSource(target, opts) {
     const { files, skipped } = await walkFolder(path.resolve(target));
     const prefix = path.relative(root, path.resolve(target)).split(path.sep).join('/');
     const keyed = new Map([...files].map(([k, v]) => [prefix ? `${prefix}/${k}` : k, v]));
-    return { kind: 'auto', root, entry: opts.entry, files: keyed, archives: [], skipped };
+    return { kind: 'auto', root, entry: opts.entry, files: keyed, archives: [], skipped, name: path.basename(path.resolve(target)) };
   }
   if (isArchivePath(target)) {
-    return { kind: 'code', root: null, entry: undefined, files: new Map(), archives: [{ name: path.basename(target), bytes: await readFile(target) }], skipped: [] };
+    const name = path.basename(target).replace(/\.(tar\.gz|tgz|tar|zip)$/i, '');
+    return { kind: 'code', root: null, entry: undefined, files: new Map(), archives: [{ name: path.basename(target), bytes: await readFile(target) }], skipped: [], name };
   }
   const full = path.resolve(target);
   const root = path.resolve(opts.root ?? path.dirname(full));
   if (!within(root, full)) throw new InputError('bad_usage', `--root ${opts.root} does not contain ${target}`, target);
   const entry = path.relative(root, full).split(path.sep).join('/');
   const kind = CODE_EXTENSIONS.has(path.extname(full).toLowerCase()) ? 'code' : 'spec';
-  return { kind, root, entry, files: new Map([[entry, await readFile(full)]]), archives: [], skipped: [] };
+  return { kind, root, entry, files: new Map([[entry, await readFile(full)]]), archives: [], skipped: [], name: path.parse(full).name };
 }

@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 packages="build-essential cmake clang libclang-rt-14-dev emscripten nlohmann-json3-dev rapidjson-dev doctest-dev \
-unicode-data python3-six dpkg-dev chromium"
+unicode-data python3-six dpkg-dev chromium python3-pyflakes"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,4 +1,5 @@
 // The public API: runs the pipeline steps, measures them, and turns every failure into an Error value.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <new>
@@ -8,6 +9,7 @@
 #include "analyze/code/source_files.h"
 #include "analyze/code/syntax.h"
 #include "analyze/openapi_operations.h"
+#include "codegen/project.h"
 #include "common/json.h"
 #include "intake/openapi_spec.h"
 #include "intake/archive.h"
@@ -150,6 +152,49 @@ Result<ManifestOutput> generate_code_manifest(const SourceBundle& bundle, const 
     json::add(timings, "tools", json::Value(tools_ms), a);
     json::add(report, "timingsMs", std::move(timings), a);
     return ManifestOutput{std::move(built.value().manifest_json), json::write(report, false)};
+  });
+}
+
+Result<ServerOutput> generate_server(std::string_view manifest_json, const ServerOptions& options) {
+  return guarded([&]() -> Result<ServerOutput> {
+    Stopwatch clock;
+    if (options.target != "ts" && options.target != "python") {
+      return Error{"bad_option", "target must be \"ts\" or \"python\", not \"" + options.target + "\"", "target"};
+    }
+    ServerOptions opts = options;
+    if (opts.name.empty()) opts.name = "mcp-server";
+    if (opts.version.empty()) opts.version = "0.1.0";
+    Limits limits;
+    std::string buffer;
+    json::Document doc;
+    if (auto parsed = json::parse(manifest_json, "manifest.json", limits, buffer, doc); !parsed) return parsed.error();
+    auto view = codegen::view_manifest(doc, std::string(manifest_json));
+    if (!view) return view.error();
+    std::vector<std::string> notes;
+    auto files = opts.target == "ts" ? codegen::typescript_project(view.value(), opts, notes)
+                                     : codegen::python_project(view.value(), opts, notes);
+    if (!files) return files.error();
+    std::sort(files.value().begin(), files.value().end(),
+              [](const GeneratedFile& a, const GeneratedFile& b) { return a.path < b.path; });
+    const double ms = clock.lap();
+
+    json::Document report(rapidjson::kObjectType);
+    json::Allocator& a = report.GetAllocator();
+    json::add(report, "target", opts.target, a);
+    json::Value list(rapidjson::kArrayType);
+    std::size_t bytes = 0;
+    for (const auto& f : files.value()) {
+      list.PushBack(json::make_string(f.path, a), a);
+      bytes += f.bytes.size();
+    }
+    json::add(report, "files", std::move(list), a);
+    json::add(report, "bytes", json::Value(static_cast<uint64_t>(bytes)), a);
+    json::add(report, "tools", json::Value(static_cast<uint64_t>(view.value().tools->Size())), a);
+    json::add(report, "notes", notes_value(notes, {}, a), a);
+    json::Value timings(rapidjson::kObjectType);
+    json::add(timings, "codegen", json::Value(ms), a);
+    json::add(report, "timingsMs", std::move(timings), a);
+    return ServerOutput{std::move(files.value()), json::write(report, false)};
   });
 }
 

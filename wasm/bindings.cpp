@@ -150,6 +150,28 @@ val generate_code_manifest(const Bundle& bundle, val options) {
   return manifest_value(smeltsec::generate_code_manifest(bundle.get(), code_options(options)));
 }
 
+// The manifest arrives as (pointer, length) on the heap; each file leaves as bytes (a Uint8Array copy).
+val generate_server(std::uintptr_t ptr, std::size_t length, val options) {
+  smeltsec::ServerOptions opts;
+  opts.target = string_or(options, "target", opts.target);
+  opts.name = string_or(options, "name", opts.name);
+  opts.version = string_or(options, "version", opts.version);
+  auto r = smeltsec::generate_server(std::string_view(reinterpret_cast<const char*>(ptr), length), opts);
+  if (!r) return error_value(r.error());
+  val files = val::array();
+  for (const auto& f : r.value().files) {
+    val file = val::object();
+    file.set("path", f.path);
+    val view(emscripten::typed_memory_view(f.bytes.size(), reinterpret_cast<const unsigned char*>(f.bytes.data())));
+    file.set("bytes", view.call<val>("slice"));
+    files.call<void>("push", file);
+  }
+  val out = ok_value();
+  out.set("files", files);
+  out.set("reportJson", r.value().report_json);
+  return out;
+}
+
 std::string detect_source_kind(const Bundle& bundle) { return smeltsec::detect_source_kind(bundle.get()); }
 
 std::string core_version() { return smeltsec::version(); }
@@ -167,5 +189,6 @@ EMSCRIPTEN_BINDINGS(smeltsec) {
   emscripten::function("detectSourceKind", &detect_source_kind);
   emscripten::function("analyzeSpec", &analyze_spec);
   emscripten::function("generateManifest", &generate_manifest);
+  emscripten::function("generateServer", &generate_server);
   emscripten::function("version", &core_version);
 }

@@ -133,6 +133,30 @@ export interface CodeAnalysis {
   notes: string[];
 }
 
+export interface ServerOptions {
+  /** "ts" (default): TypeScript with the official MCP SDK; "python": FastMCP */
+  target?: 'ts' | 'python';
+  /** the server's name, e.g. the API's title (default "mcp-server") */
+  name?: string;
+  /** the server's version (default "0.1.0") */
+  version?: string;
+}
+
+export interface GeneratedFile {
+  /** relative, '/'-separated, e.g. "src/tools.ts" */
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface ServerReport {
+  target: 'ts' | 'python';
+  files: string[];
+  bytes: number;
+  tools: number;
+  notes: string[];
+  timingsMs: { codegen: number };
+}
+
 export interface CreateOptions {
   /** the .wasm bytes (Node: read from disk by default) */
   wasmBinary?: ArrayBuffer | Uint8Array;
@@ -149,6 +173,7 @@ export declare class SmeltSec {
   analyzeCode(files: Files, options?: CodeOptions): Result<CodeAnalysis>;
   generateCodeManifest(files: Files, options?: CodeOptions): Result<{ manifestBytes: Uint8Array; readonly manifestJson: string; report: Record<string, unknown> }>;
   detectSourceKind(files: Files): Result<'spec' | 'code'>;
+  generateServer(manifest: string | Uint8Array, options?: ServerOptions): Result<{ files: GeneratedFile[]; report: ServerReport }>;
 }
 
 export declare function createSmeltSec(options?: CreateOptions): Promise<SmeltSec>;

@@ -90,6 +90,30 @@ export class SmeltSec {
     });
   }
 
+  /**
+   * Writes a runnable MCP server project for a manifest ({tools: [...]}, as text or UTF-8 bytes):
+   * {files: [{path, bytes}], report}. options: {target: "ts" | "python", name, version}.
+   */
+  generateServer(manifest, options = {}) {
+    if (options === null || typeof options !== 'object') return badOption('options must be an object', '');
+    for (const [key, value] of Object.entries(options)) {
+      if (value === undefined) continue;
+      if (!SERVER_OPTIONS.includes(key)) return badOption(`unknown option '${key}'`, key);
+      if (typeof value !== 'string') return badOption(`option '${key}' must be a string`, key);
+    }
+    const bytes = typeof manifest === 'string' ? encoder.encode(manifest) : manifest;
+    if (!(bytes instanceof Uint8Array)) return badInput('the manifest must be a string or a Uint8Array', '');
+    const ptr = this.core._malloc(Math.max(1, bytes.length));
+    try {
+      this.core.HEAPU8.set(bytes, ptr);
+      const r = this.core.generateServer(ptr, bytes.length, options);
+      if (!r.ok) return r;
+      return { ok: true, value: { files: r.files, report: JSON.parse(r.reportJson) } };
+    } finally {
+      this.core._free(ptr);
+    }
+  }
+
   /** "spec" when the files hold an OpenAPI/Swagger document and no source code, else "code". */
   detectSourceKind(files) {
     return this.#withBundle(files, {}, (bundle) => ({ ok: true, value: this.core.detectSourceKind(bundle) }));
@@ -138,6 +162,7 @@ function normalizeFiles(files) {
   return [];
 }
 
+const SERVER_OPTIONS = ['target', 'name', 'version'];
 const OPTION_TYPES = { entry: 'string', mode: 'string', maxTools: 'number', limits: 'object' };
 const LIMIT_KEYS = ['maxDocumentBytes', 'maxBundleBytes', 'maxFiles', 'maxNesting', 'maxValues', 'maxPathBytes',
   'maxArchiveEntries', 'maxCompressionRatio', 'maxCodeFileBytes', 'maxManifestBytes', 'maxSchemaNodes'];

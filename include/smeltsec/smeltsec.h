@@ -55,6 +55,29 @@ Result<std::string> analyze_code(const SourceBundle& bundle, const CodeOptions& 
 // routes, per public function), named, typed and annotated as for OpenAPI operations.
 Result<ManifestOutput> generate_code_manifest(const SourceBundle& bundle, const CodeOptions& options);
 
+// How a manifest becomes a server project.
+struct ServerOptions {
+  std::string target = "ts";  // "ts": TypeScript, official MCP SDK; "python": FastMCP
+  std::string name;           // the server's name (e.g. the API's title); empty: "mcp-server"
+  std::string version;        // the server's version; empty: "0.1.0"
+};
+
+struct GeneratedFile {
+  std::string path;   // relative, '/'-separated, e.g. "src/tools.ts"
+  std::string bytes;
+};
+
+struct ServerOutput {
+  std::vector<GeneratedFile> files;  // sorted by path; deterministic, byte for byte
+  std::string report_json;           // {"target","files","tools","notes":[...],"timingsMs":{...}}
+};
+
+// Writes a runnable MCP server project for a tool manifest (a `tools/list` result as generate_manifest and
+// generate_code_manifest produce). The project lists the manifest's tools verbatim and calls the upstream API
+// (HTTP tools) or the user's code (code tools) with timeouts, retries, a circuit breaker and argument checks.
+// Fails on a bad option, unreadable JSON, or a manifest whose names, schemas or metadata are malformed.
+Result<ServerOutput> generate_server(std::string_view manifest_json, const ServerOptions& options);
+
 // "spec" when the bundle holds an OpenAPI/Swagger document and no source code, else "code".
 std::string detect_source_kind(const SourceBundle& bundle);
 

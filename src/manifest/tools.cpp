@@ -199,6 +199,12 @@ class ToolBuilder {
       json::add(http, "tags", std::move(tags), a_);
     }
     if (op.deprecated) json::add(http, "deprecated", json::Value(true), a_);
+    // A non-idempotent operation the spec declares safe to repeat (x-idempotent / x-retryable: true) may be
+    // retried by the generated servers; nothing else that is not idempotent ever is.
+    if (!ann.idempotent && (json::is_true(json::get(op.node.value, "x-idempotent")) ||
+                            json::is_true(json::get(op.node.value, "x-retryable")))) {
+      json::add(http, "retryable", json::Value(true), a_);
+    }
     json::add(http, "arguments", std::move(arguments), a_);
     add_security(http, op);
     json::Value meta(rapidjson::kObjectType);
@@ -397,6 +403,15 @@ json::Value object_schema(json::Allocator& a, json::Value properties, std::initi
   return s;
 }
 
+// Marks a grouped tool for the generated servers: {"smeltsec.dev/grouped": {"role": "search"|"describe"|"call"}}.
+json::Value grouped_meta(json::Allocator& a, const char* role) {
+  json::Value marker(rapidjson::kObjectType);
+  json::add(marker, "role", role, a);
+  json::Value meta(rapidjson::kObjectType);
+  json::add(meta, "smeltsec.dev/grouped", std::move(marker), a);
+  return meta;
+}
+
 // search_operations / describe_operation / call_operation over a catalogue of every operation's tool.
 json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Operation>& ops, json::Allocator& a) {
   const std::string api = spec.title.empty() ? "the API" : spec.title;
@@ -438,6 +453,7 @@ json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Ope
     json::add(tool, "description", text::truncate_words(desc, kMaxDescription), a);
     json::add(tool, "inputSchema", object_schema(a, std::move(props), {"query"}), a);
     json::add(tool, "annotations", annotations_value(a, true, false, true, false), a);
+    json::add(tool, "_meta", grouped_meta(a, "search"), a);
     tools.PushBack(tool, a);
   }
   // The `operation` argument of describe_operation and call_operation.
@@ -458,6 +474,7 @@ json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Ope
               a);
     json::add(tool, "inputSchema", object_schema(a, std::move(props), {"operation"}), a);
     json::add(tool, "annotations", annotations_value(a, true, false, true, false), a);
+    json::add(tool, "_meta", grouped_meta(a, "describe"), a);
     tools.PushBack(tool, a);
   }
   {
@@ -477,6 +494,7 @@ json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Ope
               a);
     json::add(tool, "inputSchema", object_schema(a, std::move(props), {"operation", "arguments"}), a);
     json::add(tool, "annotations", annotations_value(a, false, true, false, true), a);
+    json::add(tool, "_meta", grouped_meta(a, "call"), a);
     tools.PushBack(tool, a);
   }
   return tools;

@@ -76,9 +76,17 @@ describe('smeltsec CLI', () => {
     assert.equal(summary.operations, 9);
     assert.equal(summary.tools, 9);
     assert.equal(summary.mode, 'all');
-    for (const step of ['read', 'intake', 'analyze', 'tools', 'write']) assert.equal(typeof summary.timingsMs[step], 'number');
+    for (const step of ['read', 'intake', 'analyze', 'tools', 'codegen', 'write']) assert.equal(typeof summary.timingsMs[step], 'number');
     const api = smeltsec.generateManifest([{ path: 'features-3.0.yaml', bytes: readFileSync(spec) }], { entry: 'features-3.0.yaml', mode: 'all' });
     assert.equal(readFileSync(path.join(out, 'manifest.json'), 'utf8'), api.value.manifestJson);
+    // The server project: every file the API generates, written under DIR/server, the manifest copied unchanged.
+    assert.equal(summary.server.dir, path.join(out, 'server'));
+    assert.equal(summary.server.target, 'ts');
+    const project = smeltsec.generateServer(api.value.manifestBytes, { target: 'ts', name: 'Feature Zoo', version: '2.1' });
+    assert.ok(project.ok);
+    assert.deepEqual(summary.server.files, project.value.files.map((f) => f.path));
+    for (const f of project.value.files) assert.deepEqual(readFileSync(path.join(out, 'server', f.path)), Buffer.from(f.bytes), f.path);
+    assert.equal(readFileSync(path.join(out, 'server/manifest.json'), 'utf8'), api.value.manifestJson);
     assert.match(r.stderr, /generating/); // progress goes to stderr, never into the JSON
   });
 
@@ -86,7 +94,23 @@ describe('smeltsec CLI', () => {
     const r = run('generate', path.join(fixtures, 'swagger-2.0.yaml'), '--out', path.join(tmp, 'human'));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /3 operations → 3 tools \(mode: all\)/);
-    assert.match(r.stdout, /time: read [\d.]+ ms, intake [\d.]+ ms, analyze [\d.]+ ms, tools [\d.]+ ms, write [\d.]+ ms/);
+    assert.match(r.stdout, /time: read [\d.]+ ms, intake [\d.]+ ms, analyze [\d.]+ ms, tools [\d.]+ ms, codegen [\d.]+ ms, write [\d.]+ ms/);
+    assert.match(r.stdout, /server: .*human[\\/]server \(TypeScript, MCP SDK; \d+ files\)/);
+  });
+
+  test('generate --target python writes a FastMCP project; a bad --target is a usage error', () => {
+    const out = path.join(tmp, 'py');
+    const r = run('generate', path.join(fixtures, 'swagger-2.0.yaml'), '--out', out, '--target', 'python', '--name', 'Files', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.server.target, 'python');
+    for (const f of ['server.py', 'smeltsec_runtime.py', 'requirements.txt', 'README.md', 'manifest.json']) {
+      assert.ok(summary.server.files.includes(f), f);
+    }
+    assert.match(readFileSync(path.join(out, 'server/server.py'), 'utf8'), /^SERVER_NAME = "Files"$/m);
+    const bad = run('generate', path.join(fixtures, 'swagger-2.0.yaml'), '--out', out, '--target', 'go');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--target must be ts or python/);
   });
 
   test('files that $refs point to are read on demand; a folder works too', () => {

@@ -1,0 +1,6 @@
+class FastMCPError(Exception):
+    pass
+
+
+class ToolError(FastMCPError):
+    pass

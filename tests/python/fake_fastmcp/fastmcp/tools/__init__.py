@@ -1,0 +1,3 @@
+from fastmcp.tools.tool import Tool, ToolResult
+
+__all__ = ["Tool", "ToolResult"]
