@@ -171,6 +171,7 @@ Result<ServerOutput> generate_server(std::string_view manifest_json, const Serve
     auto view = codegen::view_manifest(doc, std::string(manifest_json));
     if (!view) return view.error();
     std::vector<std::string> notes;
+    if (view.value().tools->Empty()) notes.push_back("the manifest has no tools: the server starts but lists none");
     auto files = opts.target == "ts" ? codegen::typescript_project(view.value(), opts, notes)
                                      : codegen::python_project(view.value(), opts, notes);
     if (!files) return files.error();

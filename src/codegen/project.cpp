@@ -119,7 +119,6 @@ Result<ManifestView> view_manifest(const json::Value& manifest, std::string mani
   if (!manifest.IsObject()) return bad("a manifest is a JSON object {\"tools\": [...]}", "");
   view.tools = json::get(manifest, "tools");
   if (view.tools == nullptr || !view.tools->IsArray()) return bad("the manifest has no \"tools\" array", "/tools");
-  if (view.tools->Empty()) return bad("the manifest has no tools", "/tools");
   std::set<std::string> names, operation_names;
   std::set<std::string> bases;
   std::map<std::string, const json::Value*> schemes;

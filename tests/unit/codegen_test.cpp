@@ -164,11 +164,18 @@ TEST_CASE("generate_server: a Python project passes names through Python literal
   CHECK(find(r.value(), "requirements.txt") != nullptr);
 }
 
+TEST_CASE("generate_server: a manifest without tools gives a server that lists none, with a note") {
+  auto r = generate_server(R"({"tools":[]})", ServerOptions{});
+  REQUIRE(r.ok());
+  CHECK(r.value().report_json.find("has no tools") != std::string::npos);
+  CHECK(find(r.value(), "src/tools.ts")->bytes.find("registerTools(rt: Runtime): void {\n}") != std::string::npos);
+}
+
 TEST_CASE("generate_server: bad options and malformed manifests are errors, not crashes") {
   CHECK(generate_server(kManifest, ServerOptions{"go", "", ""}).error().code == "bad_option");
   CHECK(generate_server("{", ServerOptions{}).error().code == "json_syntax");
   const char* cases[] = {
-      R"([])", R"({"tools":{}})", R"({"tools":[]})", R"({"tools":[1]})",
+      R"([])", R"({"tools":{}})", R"({"tools":[1]})",
       R"({"tools":[{"name":"a.b","inputSchema":{"type":"object"}}]})",
       R"({"tools":[{"name":"a","inputSchema":{"type":"object"}},{"name":"a","inputSchema":{"type":"object"}}]})",
       R"({"tools":[{"name":"a","inputSchema":{"type":"string"}}]})",

@@ -1192,7 +1192,6 @@ class Runtime:
         return urllib.parse.quote(s, safe="-._~!#$&'()*+/:<=>?@[]^`{|}")
 
     def _body(self, tool, body_args, form_args, http_meta):
-        framework = str(http_meta.get("framework") or "")
         if form_args:
             props = ((tool.get("inputSchema") or {}).get("properties") or {})
             fields = {str(spec.get("key") or spec.get("name")): v for spec, v in form_args}
@@ -1203,8 +1202,10 @@ class Runtime:
             return None, None
         spec0 = body_args[0][0]
         ct = spec0.get("contentType") or "application/json"
+        # A body argument without "key" is the whole body; keyed ones are fields of a JSON object (the
+        # manifest drops the key of Flask's JSON body and of FastAPI's single body parameter).
         keyed = [(spec, v) for spec, v in body_args if isinstance(spec.get("key"), str)]
-        if len(body_args) == 1 and (not keyed or framework in ("flask", "fastapi")):
+        if len(body_args) == 1 and not keyed:
             value = body_args[0][1]
             binary = ()
             if ct.startswith("multipart/") and isinstance(value, dict):

@@ -261,6 +261,9 @@ class ToolFailure extends Error {
   }
 }
 
+/** A failure whose message carries foreign text (the user's code): shown to the client, not logged. */
+class ForeignFailure extends ToolFailure {}
+
 /** What one call did, for the log line and the metrics event. */
 interface CallInfo {
   attempts: number;
@@ -1375,11 +1378,11 @@ async function callCode(
 
   info.attempts = 1;
   const outcome = await runBridge(python ? cfg.python : cfg.node, bridge, root, JSON.stringify(request), cfg, extra.signal, tool.name);
-  if (!outcome.ok) throw new ToolFailure(outcome.error);
+  if (!outcome.ok) throw outcome.foreign ? new ForeignFailure(outcome.error) : new ToolFailure(outcome.error);
   return valueResult(outcome.value, output, "the function's result");
 }
 
-type BridgeOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+type BridgeOutcome = { ok: true; value: unknown } | { ok: false; error: string; foreign?: boolean };
 
 function runBridge(
   interpreter: string,
@@ -1461,7 +1464,11 @@ function runBridge(
       }
       if (isPlainObject(reply) && reply.ok === true) return finish({ ok: true, value: reply.value ?? null });
       if (isPlainObject(reply) && reply.ok === false) {
-        return finish({ ok: false, error: `the function failed: ${excerpt(String(reply.error ?? "unknown error"), 1000)}` });
+        return finish({
+          ok: false,
+          error: `the function failed: ${excerpt(String(reply.error ?? "unknown error"), 1000)}`,
+          foreign: true,
+        });
       }
       finish({ ok: false, error: `the code bridge exited (${sig ?? `code ${code}`}) without a result` });
     });
@@ -1618,11 +1625,11 @@ export class Runtime {
     const fields: Record<string, unknown> = { tool: def.name, args: Object.keys(args).sort() };
     let result: CallToolResult;
     let failure: string | undefined;
-    let thrown = false; // a runtime-made message (no upstream text): safe to log
+    let loggable = false; // a runtime-made message (no upstream or user-code text): safe to log
     try {
       result = await this.dispatch(def, target, args, output, extra, info, fields);
     } catch (e) {
-      thrown = true;
+      loggable = !(e instanceof ForeignFailure);
       if (e instanceof ToolFailure) failure = e.message;
       else {
         failure = `internal error: ${describeError(e)}`;
@@ -1645,7 +1652,7 @@ export class Runtime {
       status: info.status,
       attempts: info.attempts,
       ms: latencyMs,
-      ...(thrown && failure !== undefined ? { error: excerpt(failure, 300) } : {}),
+      ...(loggable && failure !== undefined ? { error: excerpt(failure, 300) } : {}),
     });
     return result;
   }
@@ -1889,7 +1896,10 @@ async function serveHttp(opts: MainOptions, shared: Shared, port: number, host: 
   });
   const address = httpServer.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
-  if (!cfg.allowedHosts) allowedHosts = [`127.0.0.1:${actualPort}`, `localhost:${actualPort}`];
+  if (!cfg.allowedHosts) {
+    allowedHosts = [`127.0.0.1:${actualPort}`, `localhost:${actualPort}`];
+    if (host === "::1") allowedHosts.push(`[::1]:${actualPort}`);
+  }
   log("info", "listening", { transport: "http", host, port: actualPort, path: "/mcp", name: opts.name });
 
   let closing = false;
