@@ -271,6 +271,16 @@ class Sanitisation(HttpBase):
         self.refused("search", {"trace": "x\r\nX-Evil: 1"}, "control characters")
         self.refused("search", {"session": "a; admin=1"}, "';'")
 
+    def test_invalid_header_name_is_the_calls_fault_not_the_upstreams(self):
+        tool = http_tool("bad_header", "GET", "/bad", [{"name": "h", "in": "header", "key": "X-Bad*/Name"}],
+                         properties={"h": {"type": "string"}})
+        rt = make_runtime({"tools": [tool]}, API_BASE_URL=self.up.url + "/api", SMELTSEC_BREAKER_FAILURES="1")
+        res = rt.call_tool("bad_header", {"h": "v"})
+        self.assertTrue(res["isError"], res)
+        self.assertIn("not a valid HTTP header name", text_of(res))
+        self.assertEqual(self.up.count(), 0)
+        self.assertEqual(rt.breaker.snapshot().get(self.up.url, "closed"), "closed")  # not an upstream failure
+
     def test_oversize_string_any_depth(self):
         self.refused("create_pet", {"body": {"deep": [{"x": "y" * 2000}]}}, "longer than 1000 bytes", SMELTSEC_MAX_STRING_BYTES=1000)
 

@@ -700,6 +700,15 @@ class CircuitBreaker:
 
 _CTL = re.compile(r"[\x00-\x1f\x7f]")
 _HEADER_BAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # tab allowed in header values
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
+
+
+def _header_name(what, name):
+    """A spec may declare a header name http.client would refuse: the call's fault, not the upstream's."""
+    if not isinstance(name, str) or not _HEADER_NAME.match(name):
+        raise ToolFailure("%s: the spec's header name %s is not a valid HTTP header name; the call cannot be made"
+                          % (what, json.dumps(name)), outcome="refused")
+    return name
 _URLISH = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*://")
 _BLOCKED_NAMES = {"localhost", "metadata.google.internal", "metadata", "instance-data", "metadata.goog"}
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
@@ -1076,7 +1085,7 @@ class Runtime:
             elif where == "query":
                 query.extend(self._query_pairs(key, value, spec))
             elif where == "header":
-                req_headers.append((key, self._header_value(name, value)))
+                req_headers.append((_header_name("header argument " + name, key), self._header_value(name, value)))
             elif where == "cookie":
                 cookies.append("%s=%s" % (key, self._cookie_value(name, value)))
         missing = re.findall(r"\{([^}/]+)\}", path)
@@ -1320,7 +1329,7 @@ class Runtime:
                 return [], [(wire, key)], []
             if where == "cookie":
                 return [], [], ["%s=%s" % (wire, key)]
-            return [(wire, key)], [], []
+            return [(_header_name("API key", wire), key)], [], []
         if t in ("http", "basic"):
             kind = "basic" if t == "basic" else str(scheme.get("scheme", "")).lower()
             if kind == "basic":

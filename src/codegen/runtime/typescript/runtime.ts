@@ -481,6 +481,14 @@ function pathSegment(name: string, value: unknown): string {
   return encodeURIComponent(text);
 }
 
+/** RFC 9110 field names are tokens: a spec may declare a header fetch would refuse to send. */
+function checkHeaderName(what: string, name: string): string {
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new ToolFailure(`${what}: the spec's header name ${JSON.stringify(name)} is not a valid HTTP header name; the call cannot be made`);
+  }
+  return name;
+}
+
 function checkHeaderValue(what: string, value: string): string {
   if (HEADER_FORBIDDEN.test(value)) {
     throw new ToolFailure(`${what} contains CR, LF, NUL or other control characters; refused`);
@@ -716,7 +724,7 @@ async function applyScheme(shared: Shared, name: string, s: SecurityScheme, scop
       secret(`${p}_API_KEY`, value);
       if (s.in === "query") out.query.push(`${encodeURIComponent(s.name)}=${encodeURIComponent(value)}`);
       else if (s.in === "cookie") out.cookies.push(`${s.name}=${encodeURIComponent(value)}`);
-      else out.headers[s.name.toLowerCase()] = value;
+      else out.headers[checkHeaderName("API key", s.name).toLowerCase()] = value;
       return;
     }
     case "bearer": {
@@ -952,7 +960,10 @@ function prepareRequest(
         break;
       case "header":
         if (value === undefined || value === null) break;
-        headers[key.toLowerCase()] = checkHeaderValue(`header argument "${arg.name}"`, wireScalar(value, ","));
+        headers[checkHeaderName(`header argument "${arg.name}"`, key).toLowerCase()] = checkHeaderValue(
+          `header argument "${arg.name}"`,
+          wireScalar(value, ","),
+        );
         break;
       case "cookie":
         if (value === undefined || value === null) break;
@@ -1158,6 +1169,9 @@ async function attempt(req: PreparedRequest, cfg: Config, callSignal: AbortSigna
     if (e instanceof ToolFailure) throw e;
     if (timeout.aborted) throw new NetworkFailure(`the upstream did not answer within ${cfg.timeoutMs} ms (SMELTSEC_TIMEOUT_MS)`);
     if (callSignal?.aborted) throw new ToolFailure("the call was cancelled");
+    // fetch rejects a request it cannot build (a bad header, URL or body) with a TypeError that has no cause;
+    // nothing was sent, so it is the call's fault, not the upstream's (no retry, no breaker count).
+    if (e instanceof TypeError && !(e.cause instanceof Error)) throw new ToolFailure(`the request could not be built: ${e.message}`);
     const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined;
     const code = cause && "code" in cause ? String((cause as { code?: unknown }).code) : undefined;
     throw new NetworkFailure(`could not reach the upstream (${code ?? describeError(cause ?? e)})`);
@@ -1744,7 +1758,8 @@ function parseArgs(argv: string[]): { httpPort?: number; host: string } {
 }
 
 function newServer(opts: MainOptions, shared: Shared): McpServer {
-  const server = new McpServer({ name: opts.name, version: opts.version });
+  // logging: clients may send logging/setLevel (the SDK answers it only when the capability is declared).
+  const server = new McpServer({ name: opts.name, version: opts.version }, { capabilities: { logging: {} } });
   opts.registerTools(new Runtime(server, shared));
   return server;
 }
