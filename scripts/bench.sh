@@ -7,6 +7,7 @@ set -eu
 BENCH_CWD=${INIT_CWD:-$PWD}
 export BENCH_CWD
 cd "$(dirname "$0")/.."
+. scripts/system-node.sh
 
 # npm packages (the peer, the GitHub spec) and third-party sources, as scripts/build.sh does.
 if [ ! -d node_modules/openapi-mcp-generator ] || [ ! -d node_modules/@octokit/openapi ] || [ ! -f .cache/third_party/.stamp ]; then

@@ -4,6 +4,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. scripts/system-node.sh
 [ -d node_modules ] && [ -f .cache/third_party/.stamp ] || sh scripts/setup.sh
 export NODE_PATH=/usr/share/nodejs   # Debian's emcc needs acorn from here
 [ $# -gt 0 ] || set -- native wasm-release

@@ -5,6 +5,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. scripts/system-node.sh
 sh scripts/setup.sh
 sh scripts/build.sh wasm-release
 spec=node_modules/@octokit/openapi/generated/api.github.com.json

@@ -7,6 +7,7 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. scripts/system-node.sh
 sh scripts/setup.sh || exit 1
 sh scripts/build.sh native native-asan wasm-release || exit 1
 

@@ -13,6 +13,12 @@ constexpr int kMaxDepth = 128;
 
 std::string number_text(const json::Value& v) { return json::write(v); }
 
+// An object-literal key. "__proto__" written plainly (even quoted) sets the prototype instead of defining a
+// property, so it is written as a computed key.
+std::string property_key(std::string_view key) {
+  return key == "__proto__" ? "[" + js_string(key) + "]" : js_string(key);
+}
+
 // A JSON value as a JavaScript expression; strings through js_string.
 std::string js_value(const json::Value& v) {
   if (v.IsString()) return js_string(std::string_view(v.GetString(), v.GetStringLength()));
@@ -35,7 +41,7 @@ std::string js_value(const json::Value& v) {
   for (const auto& m : v.GetObject()) {
     if (!first) out += ", ";
     first = false;
-    out += js_string(std::string_view(m.name.GetString(), m.name.GetStringLength())) + ": " + js_value(m.value);
+    out += property_key(std::string_view(m.name.GetString(), m.name.GetStringLength())) + ": " + js_value(m.value);
   }
   return out + "}";
 }
@@ -175,7 +181,10 @@ class Translator {
 
   std::vector<std::string> notes() const {
     std::vector<std::string> out;
-    for (const auto& k : notes_) out.push_back(where_ + ": keyword \"" + k + "\" is not enforced by the generated validator");
+    for (const auto& k : notes_) {
+      out.push_back(where_ + ": " + (k.find(' ') == std::string::npos ? "keyword \"" + k + "\"" : k) +
+                    " is not enforced by the generated validator");
+    }
     return out;
   }
 
@@ -328,13 +337,16 @@ class Translator {
       for (const auto& m : props->GetObject()) {
         const std::string key(m.name.GetString(), m.name.GetStringLength());
         if (!listed.insert(key).second) continue;  // duplicate key in the manifest: the first wins
+        if (key == "__proto__") {
+          notes_.insert("property \"__proto__\" (zod neither checks nor passes it on)");
+        }
         auto a = expr(m.value, indent + 2, depth + 1);
         if (!a) return a.error();
-        shape += pad + js_string(key) + ": " + a.value() + (required.count(key) ? "" : ".optional()") + ",\n";
+        shape += pad + property_key(key) + ": " + a.value() + (required.count(key) ? "" : ".optional()") + ",\n";
       }
     }
     for (const auto& key : required) {
-      if (!listed.count(key)) shape += pad + js_string(key) + ": z.unknown(),\n";
+      if (!listed.count(key)) shape += pad + property_key(key) + ": z.unknown(),\n";
     }
     const std::string body = shape.empty() ? "{}" : "{\n" + shape + std::string(static_cast<std::size_t>(indent), ' ') + "}";
     const json::Value* extra = json::get(s, "additionalProperties");

@@ -105,6 +105,11 @@ TEST_CASE("zod: hostile text stays inside literals; bad schemas are refused") {
   CHECK(out.find('`') == std::string::npos);
   CHECK(out.find("\"x\\\"); process.exit(1); (\\\"\"") != std::string::npos);
 
+  // A plain "__proto__" key in an object literal would set the prototype, not define a property.
+  CHECK(zod_of(R"({"type":"object","properties":{"__proto__":{"type":"string"}},"required":["__proto__"]})") ==
+        "z.looseObject({\n  [\"__proto__\"]: z.string(),\n})");
+  CHECK(zod_of(R"({"enum":[{"__proto__":1}]})").find("{[\"__proto__\"]: 1}") != std::string::npos);
+
   std::string buffer;
   json::Document doc;
   REQUIRE(json::parse(R"({"type":"string","pattern":"(?<"})", "s", Limits{}, buffer, doc));
