@@ -25,6 +25,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { format } from "node:util";
+import v8 from "node:v8";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -36,6 +37,11 @@ import {
   type ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
+
+// Schema patterns run on untrusted arguments, and V8's regexp engine backtracks: let it fall back to its
+// linear-time engine on excessive backtracking (patterns are compiled without the u flag where possible, which
+// this fallback needs). Set here, before any validation runs, so `node dist/index.js` is as safe as `npm start`.
+v8.setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 
 // ---------------------------------------------------------------------------------------------------
 // Manifest shapes (only the fields the runtime reads)
