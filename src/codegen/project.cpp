@@ -160,7 +160,6 @@ std::vector<EnvVar> environment(const ManifestView& view) {
   if (view.has_http) {
     env.push_back({"API_BASE_URL", view.base_url.empty() ? "" : view.base_url,
                    "base URL of the upstream API" + std::string(view.base_url.empty() ? " (required)" : "")});
-    env.push_back({"SMELTSEC_TIMEOUT_MS", "10000", "timeout of each upstream attempt"});
     env.push_back({"SMELTSEC_RETRIES", "2", "extra attempts for idempotent calls"});
     env.push_back({"SMELTSEC_RETRY_BASE_MS", "200", "first backoff delay (exponential, full jitter)"});
     env.push_back({"SMELTSEC_RETRY_MAX_MS", "5000", "longest backoff delay"});
@@ -174,6 +173,10 @@ std::vector<EnvVar> environment(const ManifestView& view) {
     env.push_back({"SMELTSEC_PASSTHROUGH_HEADERS", "",
                    "comma-separated headers forwarded from the MCP HTTP request to the upstream"});
   }
+  env.push_back({"SMELTSEC_TIMEOUT_MS", "10000",
+                 view.has_code && !view.has_http ? "timeout of each code-tool call"
+                 : view.has_code                 ? "timeout of each upstream attempt or code-tool call"
+                                                 : "timeout of each upstream attempt"});
   env.push_back({"SMELTSEC_MAX_STRING_BYTES", "65536", "longest string argument accepted"});
   if (view.has_code) {
     env.push_back({"SMELTSEC_CODE_ROOT", "the current directory", "root folder of the code the tools call"});
@@ -231,6 +234,10 @@ std::string readme(const ManifestView& view, const ServerOptions& options, bool 
   }
   out += "      \"env\": {";
   bool first = true;
+  if (view.has_code) {
+    out += "\n        \"SMELTSEC_CODE_ROOT\": \"/absolute/path/to/your/code\"";
+    first = false;
+  }
   for (const auto& c : view.credentials) {
     out += std::string(first ? "\n" : ",\n") + "        " + js_string(c.name) + ": \"…\"";
     first = false;

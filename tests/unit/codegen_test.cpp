@@ -159,6 +159,17 @@ TEST_CASE("generate_server: a TypeScript project, deterministic, credentials nam
   CHECK(a.value().report_json.find("\"target\":\"ts\"") != std::string::npos);
 }
 
+TEST_CASE("generate_server: a code manifest's README names the code root and the call timeout") {
+  const char* code = R"({"tools":[{"name":"add","inputSchema":{"type":"object","properties":{}},
+   "_meta":{"smeltsec.dev/code":{"language":"javascript","file":"lib/a.js","function":"add","arguments":[]}}}]})";
+  auto r = generate_server(code, ServerOptions{});
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  const std::string& readme = find(r.value(), "README.md")->bytes;
+  CHECK(readme.find("\"SMELTSEC_CODE_ROOT\": \"/absolute/path/to/your/code\"") != std::string::npos);
+  CHECK(readme.find("| `SMELTSEC_TIMEOUT_MS` | 10000 | timeout of each code-tool call |") != std::string::npos);
+  CHECK(readme.find("API_BASE_URL") == std::string::npos);
+}
+
 TEST_CASE("generate_server: a Python project passes names through Python literals") {
   auto r = generate_server(kManifest, ServerOptions{"python", "Pet \"\"\" API", "1"});
   REQUIRE_MESSAGE(r.ok(), r.error().message);
