@@ -51,41 +51,33 @@ bool append_simple(std::string& out, uint32_t cp) {
   return false;
 }
 
-}  // namespace
+enum class Astral { kSurrogatePair, kLongEscape };  // JavaScript: \uD83D\uDE00; Python: \U0001F600
 
-std::string js_string(std::string_view utf8) {
+std::string quoted(std::string_view utf8, Astral astral) {
   std::string out = "\"";
   out.reserve(utf8.size() + 2);
   for (std::size_t i = 0; i < utf8.size();) {
     const uint32_t cp = next_code_point(utf8, i);
     if (append_simple(out, cp)) continue;
-    if (cp >= 0x10000) {
+    if (cp < 0x10000) {
+      append_hex(out, "\\u", cp, 4);
+    } else if (astral == Astral::kLongEscape) {
+      append_hex(out, "\\U", cp, 8);
+    } else {
       const uint32_t v = cp - 0x10000;
       append_hex(out, "\\u", 0xD800 + (v >> 10), 4);
       append_hex(out, "\\u", 0xDC00 + (v & 0x3FF), 4);
-    } else {
-      append_hex(out, "\\u", cp, 4);
     }
   }
   out += '"';
   return out;
 }
 
-std::string py_string(std::string_view utf8) {
-  std::string out = "\"";
-  out.reserve(utf8.size() + 2);
-  for (std::size_t i = 0; i < utf8.size();) {
-    const uint32_t cp = next_code_point(utf8, i);
-    if (append_simple(out, cp)) continue;
-    if (cp >= 0x10000) {
-      append_hex(out, "\\U", cp, 8);
-    } else {
-      append_hex(out, "\\u", cp, 4);
-    }
-  }
-  out += '"';
-  return out;
-}
+}  // namespace
+
+std::string js_string(std::string_view utf8) { return quoted(utf8, Astral::kSurrogatePair); }
+
+std::string py_string(std::string_view utf8) { return quoted(utf8, Astral::kLongEscape); }
 
 std::string markdown_text(std::string_view utf8, std::size_t max_chars) {
   std::string flat;
