@@ -168,7 +168,7 @@ Result<ServerOutput> generate_server(std::string_view manifest_json, const Serve
     std::string buffer;
     json::Document doc;
     if (auto parsed = json::parse(manifest_json, "manifest.json", limits, buffer, doc); !parsed) return parsed.error();
-    auto view = codegen::view_manifest(doc, std::string(manifest_json));
+    auto view = codegen::view_manifest(doc, manifest_json);
     if (!view) return view.error();
     std::vector<std::string> notes;
     if (view.value().tools->Empty()) notes.push_back("the manifest has no tools: the server starts but lists none");

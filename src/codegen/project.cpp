@@ -113,9 +113,9 @@ std::string_view runtime_file(std::string_view name) {
   return {};
 }
 
-Result<ManifestView> view_manifest(const json::Value& manifest, std::string manifest_text) {
+Result<ManifestView> view_manifest(const json::Value& manifest, std::string_view manifest_text) {
   ManifestView view;
-  view.manifest_text = std::move(manifest_text);
+  view.manifest_text = manifest_text;
   if (!manifest.IsObject()) return bad("a manifest is a JSON object {\"tools\": [...]}", "");
   view.tools = json::get(manifest, "tools");
   if (view.tools == nullptr || !view.tools->IsArray()) return bad("the manifest has no \"tools\" array", "/tools");
@@ -280,6 +280,16 @@ std::string readme(const ManifestView& view, const ServerOptions& options, bool 
     list(*view.operations);
   }
   return out;
+}
+
+std::vector<GeneratedFile> shared_files(const ManifestView& view, const ServerOptions& options, bool python) {
+  std::vector<GeneratedFile> files;
+  files.push_back({".env.example", env_example(view)});
+  files.push_back({"README.md", readme(view, options, python)});
+  files.push_back({"bridge/bridge.mjs", std::string(runtime_file("bridge/bridge.mjs"))});
+  files.push_back({"bridge/bridge.py", std::string(runtime_file("bridge/bridge.py"))});
+  files.push_back({"manifest.json", std::string(view.manifest_text)});
+  return files;
 }
 
 }  // namespace smeltsec::codegen

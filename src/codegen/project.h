@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/json.h"
@@ -20,20 +21,23 @@ struct EnvVar {
 struct ManifestView {
   const json::Value* tools = nullptr;       // the "tools" array
   const json::Value* operations = nullptr;  // _meta["smeltsec.dev/catalog"].operations, or nullptr
-  std::string manifest_text;                // the manifest bytes, copied into the project
+  std::string_view manifest_text;           // the manifest bytes (the caller's), copied into the project
   std::string base_url;                     // the one base URL all HTTP tools share, else empty
   bool has_http = false, has_code = false, has_python_code = false, has_js_code = false;
   std::vector<EnvVar> credentials;          // per security scheme
 };
 
 // Checks names (^[a-zA-Z0-9_-]{1,64}$, unique), schemas (objects) and metadata shapes.
-Result<ManifestView> view_manifest(const json::Value& manifest, std::string manifest_text);
+Result<ManifestView> view_manifest(const json::Value& manifest, std::string_view manifest_text);
 
 // The environment table shared by both targets (README and .env.example).
 std::vector<EnvVar> environment(const ManifestView& view);
 
 std::string readme(const ManifestView& view, const ServerOptions& options, bool python);
 std::string env_example(const ManifestView& view);
+
+// The files both projects ship: manifest.json, README.md, .env.example and the two code bridges.
+std::vector<GeneratedFile> shared_files(const ManifestView& view, const ServerOptions& options, bool python);
 
 Result<std::vector<GeneratedFile>> typescript_project(const ManifestView& view, const ServerOptions& options,
                                                       std::vector<std::string>& notes);

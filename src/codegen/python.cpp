@@ -18,13 +18,8 @@ Result<std::vector<GeneratedFile>> python_project(const ManifestView& view, cons
   for (const auto& t : view.tools->GetArray()) server += "    " + py_string(json::str(json::get(t, "name"))) + ",\n";
   server += "]\n\nif __name__ == \"__main__\":\n    sys.exit(main(TOOLS))\n";
 
-  std::vector<GeneratedFile> files;
-  files.push_back({".env.example", env_example(view)});
+  std::vector<GeneratedFile> files = shared_files(view, options, /*python=*/true);
   files.push_back({".gitignore", "__pycache__/\n.venv/\n.env\n"});
-  files.push_back({"README.md", readme(view, options, /*python=*/true)});
-  files.push_back({"bridge/bridge.mjs", std::string(runtime_file("bridge/bridge.mjs"))});
-  files.push_back({"bridge/bridge.py", std::string(runtime_file("bridge/bridge.py"))});
-  files.push_back({"manifest.json", view.manifest_text});
   files.push_back({"requirements.txt", "# FastMCP (jlowin/fastmcp); it brings mcp, pydantic, starlette and uvicorn.\nfastmcp==" + std::string(kFastmcpVersion) + "\n"});
   files.push_back({"server.py", std::move(server)});
   files.push_back({"smeltsec_runtime.py", std::string(runtime_file("python/smeltsec_runtime.py"))});

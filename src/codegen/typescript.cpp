@@ -126,13 +126,8 @@ Result<std::vector<GeneratedFile>> typescript_project(const ManifestView& view, 
       "await main({ name: " + js_string(options.name) + ", version: " + js_string(options.version) +
       ", registerTools });\n";
 
-  std::vector<GeneratedFile> files;
-  files.push_back({".env.example", env_example(view)});
+  std::vector<GeneratedFile> files = shared_files(view, options, /*python=*/false);
   files.push_back({".gitignore", "node_modules/\ndist/\n.env\n"});
-  files.push_back({"README.md", readme(view, options, /*python=*/false)});
-  files.push_back({"bridge/bridge.mjs", std::string(runtime_file("bridge/bridge.mjs"))});
-  files.push_back({"bridge/bridge.py", std::string(runtime_file("bridge/bridge.py"))});
-  files.push_back({"manifest.json", view.manifest_text});
   files.push_back({"package.json", package_json(options, package)});
   files.push_back({"src/index.ts", std::move(index)});
   files.push_back({"src/runtime.ts", std::string(runtime_file("typescript/runtime.ts"))});
