@@ -74,14 +74,8 @@ json::Value build_tool(const Candidate& c, const std::string& name, json::Alloca
   json::Value required(rapidjson::kArrayType);
   json::Value arguments(rapidjson::kArrayType);
   std::set<std::string> taken;
-  // Whole-body arguments carry no "key": Flask's JSON body, and FastAPI's single body parameter (FastAPI
-  // embeds body parameters under their names only when there are several). Keyed body arguments are fields
-  // of a JSON object (Express's req.body.x, FastAPI's several Body() parameters).
-  const auto body_params = std::count_if(c.params.begin(), c.params.end(), [](const Param& p) { return p.in == "body"; });
   for (const Param& p : c.params) {
     const std::string arg = argument_name(p.name, taken);
-    const bool whole_body = p.in == "body" && ((c.framework == "flask" && p.name == "body") ||
-                                                (c.framework == "fastapi" && body_params == 1));
     json::Value s = param_schema(p, a);
     if (!p.description.empty()) {
       if (s.HasMember("description")) s.RemoveMember("description");
@@ -92,7 +86,7 @@ json::Value build_tool(const Candidate& c, const std::string& name, json::Alloca
     json::Value info(rapidjson::kObjectType);
     json::add(info, "name", arg, a);
     json::add(info, "in", p.in, a);
-    if (!whole_body) json::add(info, "key", p.name, a);
+    if (!p.whole_body) json::add(info, "key", p.name, a);  // a whole-body argument has no key
     arguments.PushBack(info, a);
   }
   json::Value input(rapidjson::kObjectType);

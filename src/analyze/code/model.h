@@ -27,6 +27,9 @@ struct Param {
   // JSON Schema (2020-12, strict-clean as for OpenAPI: typed, no $ref, no format keyword) of the value,
   // serialised; "" when the type is unknown (the manifest then accepts any JSON value).
   std::string schema_json;
+  // in == "body": the value is the whole request body (Flask's JSON body, FastAPI's only body parameter),
+  // not one field of a JSON object body (Express's req.body.x, FastAPI's several body parameters).
+  bool whole_body = false;
 };
 
 // Something the code does that matters for a tool's annotations and for Gate 2.

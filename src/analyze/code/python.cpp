@@ -825,7 +825,12 @@ class PythonAnalyzer {
         p.schema_json = R"({"type":"string"})";
         c.params.push_back(std::move(p));
       }
-      for (auto& p : params) c.params.push_back(std::move(p));
+      // FastAPI embeds body parameters under their names only when there are several.
+      const auto bodies = std::count_if(params.begin(), params.end(), [](const Param& p) { return p.in == "body"; });
+      for (auto& p : params) {
+        p.whole_body = p.in == "body" && bodies == 1;
+        c.params.push_back(std::move(p));
+      }
     }
     decorator_auth(m, f, auth);
     if (site.view_class != nullptr) {
@@ -926,6 +931,7 @@ class PythonAnalyzer {
     body.in = "body";
     body.required = true;
     body.description = "JSON request body.";
+    body.whole_body = true;
     if (!body_fields) {
       body.schema_json = R"({"type":"object"})";
     } else {
