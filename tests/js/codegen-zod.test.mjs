@@ -3,7 +3,7 @@
 // run on the manifest's own JSON Schemas) must give the same verdict on the same values — valid samples built
 // from the schema and mutated ones that break it.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
@@ -12,7 +12,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import ts from 'typescript';
 
 import { createSmeltSec } from '../../wasm/smeltsec.mjs';
-import { corpusDir, corpusSkip, repoRoot } from './helpers.mjs';
+import { corpusDir, corpusSkip, listSpecs, repoRoot } from './helpers.mjs';
 import { generateFromFile } from './spec-bundle.mjs';
 
 const SAMPLES = 24;  // per schema: half built to be valid, half mutated
@@ -140,16 +140,6 @@ async function zodValidators(files, label) {
   const record = (name, input, output) => byName.set(name, { input, output });
   mod.registerTools({ tool: record, operation: record });
   return byName;
-}
-
-function listSpecs(dir) {
-  const out = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...listSpecs(full));
-    else if (/\.(json|ya?ml)$/.test(name)) out.push(full);
-  }
-  return out;
 }
 
 function compare(manifest, validators, label, seed) {

@@ -1,7 +1,7 @@
 // Every real spec of the development corpus: exactly one tool per operation in "all" mode, names valid for
 // every major client, and every schema compiles under Ajv 2020 in strict mode (the independent judge).
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
@@ -9,22 +9,12 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import yaml from 'js-yaml';
 
 import { createSmeltSec } from '../../wasm/smeltsec.mjs';
-import { corpusDir, corpusSkip } from './helpers.mjs';
+import { corpusDir, corpusSkip, listSpecs } from './helpers.mjs';
 import { generateFromFile } from './spec-bundle.mjs';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const ARG_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
-
-function listSpecs(dir) {
-  const out = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...listSpecs(full));
-    else if (/\.(json|ya?ml)$/.test(name)) out.push(full);
-  }
-  return out;
-}
 
 // The independent count: parse with js-yaml / JSON.parse and count the methods of each path item.
 function countOperations(file) {

@@ -1,5 +1,5 @@
 // Shared by the JS tests: where things are.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,3 +12,14 @@ export const corpusSkip = hasCorpus ? false : `corpus not found at ${corpusDir} 
 
 export const cliPath = path.join(repoRoot, 'cli/smeltsec.mjs');
 export const nodeModules = path.join(repoRoot, 'node_modules');
+
+// Every .json / .yaml / .yml file below `dir`, in a stable order.
+export function listSpecs(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...listSpecs(full));
+    else if (/\.(json|ya?ml)$/.test(name)) out.push(full);
+  }
+  return out;
+}
