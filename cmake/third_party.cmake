@@ -27,6 +27,12 @@ add_library(smeltsec_headers INTERFACE)
 target_include_directories(smeltsec_headers SYSTEM INTERFACE ${SMELTSEC_SHIM})
 # RapidJSON: std::string support, and 64-bit size types are not needed (documents are capped far below 4 GB).
 target_compile_definitions(smeltsec_headers INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+# RapidJSON's SSE2 paths skip whitespace and scan strings 16 bytes at a time: GitHub's description is half
+# indentation. x86-64 always has SSE2; the wasm build gets it from 128-bit wasm SIMD (-msimd128 -msse2,
+# set for the whole wasm build in CMakeLists.txt). json::parse pads its buffer for the aligned 16-byte reads.
+if(EMSCRIPTEN OR CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  target_compile_definitions(smeltsec_headers INTERFACE RAPIDJSON_SSE2)
+endif()
 
 # ---- tree-sitter core and grammars ----
 set(TS_LIB ${SMELTSEC_NODE_MODULES}/tree-sitter/vendor/tree-sitter/lib)

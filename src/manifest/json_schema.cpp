@@ -2,7 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <set>
+#include <type_traits>
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "common/schema_values.h"
 #include "common/text.h"
@@ -138,6 +145,121 @@ std::string describe(const json::Value* node, std::size_t max_chars) {
   return text::truncate_words(text, max_chars);
 }
 
+// ------------------------------------------------------------------------------------------ SchemaCache
+
+// A writer that expands markers: compact output splices each fragment's text (made once), indented output
+// walks the fragment's tree (its text is compact).
+template <typename Base>
+class SplicingWriter : public Base {
+ public:
+  SplicingWriter(rapidjson::StringBuffer& out, const SchemaCache& cache) : Base(out), cache_(cache) {}
+
+  bool String(const char* s, rapidjson::SizeType n, bool copy = false) {
+    if (const SchemaCache::Fragment* f = cache_.fragment(s, n)) {
+      if constexpr (std::is_same_v<Base, rapidjson::Writer<rapidjson::StringBuffer>>) {
+        const std::string& text = cache_.text_of(*f);
+        return Base::RawValue(text.data(), text.size(), cache_.view(f->tree).GetType());
+      } else {
+        return f->tree.Accept(*this);
+      }
+    }
+    return Base::String(s, n, copy);
+  }
+
+ private:
+  const SchemaCache& cache_;
+};
+
+const SchemaCache::Fragment* SchemaCache::fragment(const char* s, std::size_t n) const {
+  if (n != kMarkerSize || static_cast<unsigned char>(s[0]) != 0xFF) return nullptr;
+  std::uint64_t i = 0;
+  std::memcpy(&i, s + 1, sizeof i);
+  // Index and address must both match: a look-alike string (which valid UTF-8 text cannot even be) is text.
+  if (i >= fragments_.size() || fragments_[i].marker != s) return nullptr;
+  return &fragments_[i];
+}
+
+const SchemaCache::Fragment* SchemaCache::fragment(const json::Value& v) const {
+  return v.IsString() ? fragment(v.GetString(), v.GetStringLength()) : nullptr;
+}
+
+const json::Value& SchemaCache::view(const json::Value& v) const {
+  const json::Value* p = &v;
+  while (const Fragment* f = fragment(*p)) p = &f->tree;
+  return *p;
+}
+
+json::Value SchemaCache::marker_of(const Fragment& f) {
+  return json::Value(rapidjson::StringRef(f.marker, kMarkerSize));
+}
+
+json::Value SchemaCache::copy(const json::Value& v, json::Allocator& a) const {
+  switch (v.GetType()) {
+    case rapidjson::kStringType:
+      if (const Fragment* f = fragment(v)) return marker_of(*f);
+      return json::Value(v.GetString(), v.GetStringLength(), a);
+    case rapidjson::kArrayType: {
+      json::Value out(rapidjson::kArrayType);
+      out.Reserve(v.Size(), a);
+      for (const auto& item : v.GetArray()) out.PushBack(copy(item, a), a);
+      return out;
+    }
+    case rapidjson::kObjectType: {
+      json::Value out(rapidjson::kObjectType);
+      for (const auto& m : v.GetObject()) out.AddMember(json::clone(m.name, a), copy(m.value, a), a);
+      return out;
+    }
+    default:
+      return json::clone(v, a);
+  }
+}
+
+void SchemaCache::own(json::Value& v, json::Allocator& a) const {
+  if (fragment(v) != nullptr) v = copy(view(v), a);
+}
+
+const SchemaCache::Fragment* SchemaCache::find(const std::string& key) const {
+  auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &fragments_[it->second];
+}
+
+json::Value SchemaCache::insert(const std::string& key, const json::Value& tree, std::size_t nodes) {
+  if (const Fragment* existing = find(key)) return marker_of(*existing);
+  const std::uint64_t i = fragments_.size();
+  Fragment& f = fragments_.emplace_back();
+  f.tree = copy(tree, alloc_);
+  f.nodes = nodes;
+  f.marker[0] = static_cast<char>(0xFF);
+  std::memcpy(f.marker + 1, &i, sizeof i);
+  index_.emplace(key, static_cast<std::size_t>(i));
+  return marker_of(f);
+}
+
+const std::string& SchemaCache::text_of(const Fragment& f) const {
+  if (f.text.empty()) {
+    rapidjson::StringBuffer buffer;
+    SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(buffer, *this);
+    f.tree.Accept(writer);
+    f.text.assign(buffer.GetString(), buffer.GetSize());
+  }
+  return f.text;
+}
+
+std::string SchemaCache::write(const json::Value& v, bool pretty) const {
+  rapidjson::StringBuffer buffer;
+  if (pretty) {
+    SplicingWriter<rapidjson::PrettyWriter<rapidjson::StringBuffer>> writer(buffer, *this);
+    writer.SetIndent(' ', 2);
+    v.Accept(writer);
+  } else {
+    SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(buffer, *this);
+    v.Accept(writer);
+  }
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// ------------------------------------------------------------------------------------ SchemaConverter
+
 json::Value SchemaConverter::any_value() { return json::any_value_schema(a_); }
 
 void SchemaConverter::note(std::string text) {
@@ -145,7 +267,8 @@ void SchemaConverter::note(std::string text) {
 }
 
 void SchemaConverter::set_description(json::Value& schema, std::string text) {
-  if (text.empty() || !schema.IsObject()) return;
+  if (text.empty() || !view(schema).IsObject()) return;
+  owned(schema);
   if (json::Value* d = const_cast<json::Value*>(json::get(schema, "description"))) {
     *d = json::make_string(text, a_);
   } else {
@@ -236,11 +359,14 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
                  : "$refs nested deeper than " + std::to_string(opt_.max_ref_depth) + " cut at " + key);
       out = placeholder(guess_type(target_node), std::string("A ") + name + " (recursive; not expanded further).");
     } else {
-      const std::string memo_key = cache_ != nullptr ? key + '\n' + std::to_string(depth) : std::string();
-      auto hit = cache_ != nullptr ? cache_->entries.find(memo_key) : decltype(cache_->entries.end()){};
-      if (cache_ != nullptr && hit != cache_->entries.end() && nodes_ + hit->second.nodes <= opt_.max_nodes) {
-        nodes_ += hit->second.nodes;
-        out = json::clone(hit->second.value, a_);
+      // The direction is the option that differs between the converters sharing a cache.
+      const std::string memo_key =
+          cache_ != nullptr ? key + '\n' + std::to_string(depth) + (opt_.direction == Direction::kInput ? "i" : "o")
+                            : std::string();
+      const SchemaCache::Fragment* hit = cache_ != nullptr ? cache_->find(memo_key) : nullptr;
+      if (hit != nullptr && nodes_ + hit->nodes <= opt_.max_nodes) {
+        nodes_ += hit->nodes;
+        out = SchemaCache::marker_of(*hit);
       } else {
         const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_;
         ref_stack_.push_back(key);
@@ -248,14 +374,12 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
         ref_stack_.pop_back();
         if (!r) return r.error();
         out = std::move(r.value());
-        if (cache_ != nullptr && unstable_cuts_ == cuts_before) {
-          cache_->entries.emplace(memo_key, SchemaCache::Entry{json::clone(out, cache_->alloc), nodes_ - nodes_before});
-        }
+        if (cache_ != nullptr && unstable_cuts_ == cuts_before) out = cache_->insert(memo_key, out, nodes_ - nodes_before);
       }
     }
     // Siblings of $ref (3.1; common in 3.0 too): description and title override the target's.
     if (const std::string d = describe(v, opt_.max_description); !d.empty()) set_description(out, d);
-    if (json::is_true(json::get(v, "nullable")) && out.IsObject()) {
+    if (json::is_true(json::get(v, "nullable")) && view(out).IsObject()) {
       json::Value branches(rapidjson::kArrayType);
       branches.PushBack(out, a_);
       branches.PushBack(json::type_schema("null", a_), a_);
@@ -297,30 +421,33 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
       json::Value branches(rapidjson::kArrayType);
       Trail list = at.child(json::get(v, "anyOf") == any_of ? "anyOf" : "oneOf");
       rapidjson::SizeType i = 0;
-      json::Value own;
+      json::Value parent;
       if (own_structure && std::find(types.begin(), types.end(), "object") != types.end()) {
         auto r = typed(node, at, depth, "object");
         if (!r) return r;
-        own = std::move(r.value());
+        parent = std::move(r.value());
       }
       for (const auto& b : any_of->GetArray()) {
         const std::string index = std::to_string(i++);
         auto r = walk(Node{node.doc, &b}, list.child(index), depth);
         if (!r) return r;
         json::Value branch = std::move(r.value());
-        if (branch.IsObject() && json::get(branch, "anyOf") != nullptr && json::get(branch, "type") == nullptr &&
-            branch.MemberCount() == 1) {
+        const json::Value& seen = view(branch);
+        if (seen.IsObject() && json::get(seen, "anyOf") != nullptr && json::get(seen, "type") == nullptr &&
+            seen.MemberCount() == 1) {
           // anyOf inside anyOf: flatten
+          owned(branch);
           for (auto& inner : branch["anyOf"].GetArray()) branches.PushBack(inner, a_);
           continue;
         }
-        if (own.IsObject() && is_plain_object_schema(branch)) {
+        if (parent.IsObject() && is_plain_object_schema(seen)) {
           // Parent properties apply to every alternative.
+          owned(branch);
           json::Value& props = branch.HasMember("properties") ? branch["properties"]
                                                               : (json::add(branch, "properties", json::Value(rapidjson::kObjectType), a_), branch["properties"]);
-          if (const json::Value* own_props = json::get(own, "properties")) {
-            for (const auto& m : own_props->GetObject()) {
-              if (!props.HasMember(m.name)) props.AddMember(json::clone(m.name, a_), json::clone(m.value, a_), a_);
+          if (const json::Value* parent_props = json::get(parent, "properties")) {
+            for (const auto& m : parent_props->GetObject()) {
+              if (!props.HasMember(m.name)) props.AddMember(json::clone(m.name, a_), copy(m.value), a_);
             }
           }
         }
@@ -365,21 +492,28 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
 
   if (nullable) {
     json::Value branches(rapidjson::kArrayType);
-    if (result.IsObject() && result.MemberCount() == 1 && result.HasMember("anyOf")) {
+    const json::Value& seen = view(result);
+    if (seen.IsObject() && seen.MemberCount() == 1 && seen.HasMember("anyOf")) {
+      owned(result);
       for (auto& b : result["anyOf"].GetArray()) branches.PushBack(b, a_);
     } else {
-      result.RemoveMember("description");
+      if (seen.IsObject() && seen.HasMember("description")) {
+        owned(result);
+        result.RemoveMember("description");
+      }
       branches.PushBack(result, a_);
     }
     branches.PushBack(json::type_schema("null", a_), a_);
     result.SetObject();
     json::add(result, "anyOf", std::move(branches), a_);
   }
-  if (!result.HasMember("description")) set_description(result, describe(&v, opt_.max_description));
-  if (const std::string_view title = json::str(json::get(v, "title")); !title.empty() && !result.HasMember("title")) {
+  if (!view(result).HasMember("description")) set_description(result, describe(&v, opt_.max_description));
+  if (const std::string_view title = json::str(json::get(v, "title")); !title.empty() && !view(result).HasMember("title")) {
+    owned(result);
     json::add(result, "title", text::truncate_words(text::normalize_whitespace(title), 200), a_);
   }
-  if (json::is_true(json::get(v, "deprecated")) && !result.HasMember("deprecated")) {
+  if (json::is_true(json::get(v, "deprecated")) && !view(result).HasMember("deprecated")) {
+    owned(result);
     json::add(result, "deprecated", json::Value(true), a_);
   }
   return result;
@@ -522,14 +656,17 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, in
     parts.push_back(std::move(r.value()));
   }
   if (parts.size() == 1) return std::move(parts.front());
-  const bool mergeable = std::all_of(parts.begin(), parts.end(), [](const json::Value& p) {
+  const bool mergeable = std::all_of(parts.begin(), parts.end(), [&](const json::Value& part) {
+    const json::Value& p = view(part);
     return is_plain_object_schema(p) || (p.IsObject() && p.MemberCount() <= 2 && p.HasMember("description") &&
                                          !p.HasMember("type") && !p.HasMember("anyOf"));
   });
   if (!mergeable) {
     json::Value list_out(rapidjson::kArrayType);
     for (auto& p : parts) {
-      if (p.IsObject() && p.HasMember("additionalProperties") && p["additionalProperties"].IsFalse()) {
+      const json::Value& seen = view(p);
+      if (seen.IsObject() && seen.HasMember("additionalProperties") && seen["additionalProperties"].IsFalse()) {
+        owned(p);
         p.RemoveMember("additionalProperties");  // each member sees only its own properties
       }
       list_out.PushBack(p, a_);
@@ -544,25 +681,26 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, in
   std::set<std::string> required_seen;
   json::Value extra;
   std::string description;
-  for (auto& p : parts) {
+  for (const auto& part : parts) {
+    const json::Value& p = view(part);
     if (description.empty()) description = std::string(json::str(json::get(p, "description")));
     if (p.HasMember("properties")) {
-      for (auto& m : p["properties"].GetObject()) {
+      for (const auto& m : p["properties"].GetObject()) {
         auto existing = props.FindMember(m.name);
         if (existing != props.MemberEnd()) {
-          existing->value = json::clone(m.value, a_);  // the more specific (later) definition wins
+          existing->value = copy(m.value);  // the more specific (later) definition wins
         } else {
-          props.AddMember(json::clone(m.name, a_), json::clone(m.value, a_), a_);
+          props.AddMember(json::clone(m.name, a_), copy(m.value), a_);
         }
       }
     }
     if (p.HasMember("required")) {
-      for (auto& r : p["required"].GetArray()) {
+      for (const auto& r : p["required"].GetArray()) {
         if (required_seen.insert(std::string(json::str(&r))).second) required.PushBack(json::clone(r, a_), a_);
       }
     }
     if (p.HasMember("additionalProperties") && !p["additionalProperties"].IsFalse() && extra.IsNull()) {
-      extra = json::clone(p["additionalProperties"], a_);
+      extra = copy(p["additionalProperties"]);
     }
   }
   const bool has_props = !props.ObjectEmpty();

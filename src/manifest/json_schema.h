@@ -6,6 +6,7 @@
 // is stated in the description instead). oneOf becomes anyOf: upstream data often matches several branches.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,16 +28,52 @@ struct SchemaOptions {
   bool note_cuts = true;  // report depth and size cuts (output schemas are cut by design: no notes)
 };
 
-// Converted `$ref` targets, reused across the tools of one manifest (shared components such as a "user"
-// object appear in hundreds of operations). Only conversions that cut nothing are kept: the result of a
-// cut depends on where the walk came from. One cache per SchemaOptions.
-struct SchemaCache {
-  struct Entry {
-    json::Value value;  // allocated from `alloc`
-    std::size_t nodes;
+// Converted `$ref` targets, shared by the tools of one manifest (a component such as GitHub's "repository"
+// appears in hundreds of operations). Each target is converted once into a *fragment*: a tree whose own nested
+// `$ref`s are fragments in turn. A converted schema holds a fragment as a *marker* value (a 9-byte string
+// that points into this cache), so a use costs neither a copy of the tree nor, once its text exists, a second
+// serialisation: write() splices the fragment's text. Only conversions that cut nothing are kept (the result
+// of a cut depends on where the walk came from). The memo key includes the direction, the options that differ
+// between the input and output converters of one manifest.
+class SchemaCache {
+ public:
+  static constexpr std::size_t kMarkerSize = 9;
+  struct Fragment {
+    json::Value tree;  // allocated from the cache's arena; may hold markers of earlier fragments
+    std::size_t nodes = 0;  // schema nodes the conversion counted, nested fragments included
+    mutable std::string text;  // compact JSON of the expanded tree, made on its first compact write
+    char marker[kMarkerSize];
   };
-  json::Allocator alloc;  // outlives the per-tool arenas the converted schemas are copied into
-  std::unordered_map<std::string, Entry> entries;
+
+  SchemaCache() = default;
+  SchemaCache(const SchemaCache&) = delete;
+  SchemaCache& operator=(const SchemaCache&) = delete;
+
+  // The fragment `v` (or the string s, n) stands for, or nullptr when it is not a marker of this cache.
+  const Fragment* fragment(const json::Value& v) const;
+  const Fragment* fragment(const char* s, std::size_t n) const;
+  // `v` itself, or the tree it stands for (followed through markers of markers).
+  const json::Value& view(const json::Value& v) const;
+  // A deep copy of `v` into `a`; markers stay markers (they stand for immutable trees).
+  json::Value copy(const json::Value& v, json::Allocator& a) const;
+  // Makes `v` mutable at its top level: a marker is replaced by a copy of its tree (whose nested markers stay).
+  void own(json::Value& v, json::Allocator& a) const;
+  // Serialises a value that may hold markers, as json::write would serialise it with every marker expanded.
+  std::string write(const json::Value& v, bool pretty) const;
+
+  const Fragment* find(const std::string& key) const;
+  // Keeps a copy of `tree` under `key` and returns its marker (a value referring to the cache).
+  json::Value insert(const std::string& key, const json::Value& tree, std::size_t nodes);
+  static json::Value marker_of(const Fragment& f);
+
+ private:
+  const std::string& text_of(const Fragment& f) const;
+  template <typename Base>
+  friend class SplicingWriter;
+
+  json::Allocator alloc_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::deque<Fragment> fragments_;  // stable addresses: markers point at their Fragment's bytes
 };
 
 class SchemaConverter {
@@ -46,7 +83,8 @@ class SchemaConverter {
       : store_(store), a_(out), opt_(options), cache_(cache) {}
 
   // Converts the schema at `schema` (reported at `at`). Fails only on unresolvable `$ref`s; cycles, depth and
-  // size are cut with a typed placeholder and a note.
+  // size are cut with a typed placeholder and a note. With a cache, the result (and any part of it) may be a
+  // marker: read it through cache.view(), make it mutable with cache.own(), write it with cache.write().
   Result<json::Value> convert(intake::Node schema, const intake::Trail& at);
 
   // A schema accepting any JSON value, typed branch by branch.
@@ -66,6 +104,12 @@ class SchemaConverter {
   json::Value placeholder(const std::string& type, const std::string& why, bool stable = false);
   void note(std::string text);
   void set_description(json::Value& schema, std::string text);
+  // Markers (see SchemaCache) in converted trees: read through view(), mutate only after owned(), copy with copy().
+  const json::Value& view(const json::Value& v) const { return cache_ != nullptr ? cache_->view(v) : v; }
+  void owned(json::Value& v) {
+    if (cache_ != nullptr) cache_->own(v, a_);
+  }
+  json::Value copy(const json::Value& v) { return cache_ != nullptr ? cache_->copy(v, a_) : json::clone(v, a_); }
 
   intake::DocumentStore& store_;
   json::Allocator& a_;

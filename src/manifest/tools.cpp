@@ -117,7 +117,7 @@ class ToolBuilder {
     in_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
     in_opts.max_depth = kInputMaxDepth;
     in_opts.max_description = kNestedMaxDescription;
-    SchemaConverter input(*spec_.store, a_, in_opts, &input_cache_);
+    SchemaConverter input(*spec_.store, a_, in_opts, &cache_);
 
     for (const Parameter& p : op.parameters) {
       if (p.in == "body") continue;  // Swagger 2.0 body: handled with the request body below
@@ -131,10 +131,12 @@ class ToolBuilder {
       json::Value s = std::move(schema.value());
       const std::string arg = argument_name(p.name, taken);
       if (const std::string d = describe(p.node.value, kMaxDescription); !d.empty()) {
+        cache_.own(s, a_);
         if (s.HasMember("description")) s.RemoveMember("description");
         json::add(s, "description", d, a_);
       }
-      if (json::is_true(json::get(p.node.value, "deprecated")) && !s.HasMember("deprecated")) {
+      if (json::is_true(json::get(p.node.value, "deprecated")) && !cache_.view(s).HasMember("deprecated")) {
+        cache_.own(s, a_);
         json::add(s, "deprecated", json::Value(true), a_);
       }
       properties.AddMember(json::make_string(arg, a_), s, a_);
@@ -157,7 +159,7 @@ class ToolBuilder {
 
     auto body = request_body(input, op, taken);
     if (!body) return body.error();
-    if (body.value().schema.IsObject()) {
+    if (cache_.view(body.value().schema).IsObject()) {
       BodyInfo& b = body.value();
       properties.AddMember(json::make_string(b.arg, a_), b.schema, a_);
       if (b.required) required.PushBack(json::make_string(b.arg, a_), a_);
@@ -178,7 +180,7 @@ class ToolBuilder {
 
     auto output = output_schema(op, name);
     if (!output) return output.error();
-    if (output.value().IsObject()) json::add(tool, "outputSchema", std::move(output.value()), a_);
+    if (!output.value().IsNull()) json::add(tool, "outputSchema", std::move(output.value()), a_);
 
     const Annotations ann = annotations_for(op.method);
     json::Value annotations(rapidjson::kObjectType);
@@ -214,6 +216,8 @@ class ToolBuilder {
   }
 
   std::vector<std::string>& notes() { return notes_; }
+  // The text of a tool built here (its schemas may hold markers of the shared cache).
+  std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
 
  private:
   struct BodyInfo {
@@ -260,6 +264,7 @@ class ToolBuilder {
         if (!s) return s.error();
         info.schema = std::move(s.value());
         if (const std::string d = describe(p.node.value); !d.empty()) {
+          cache_.own(info.schema, a_);
           if (info.schema.HasMember("description")) info.schema.RemoveMember("description");
           json::add(info.schema, "description", d, a_);
         }
@@ -293,6 +298,7 @@ class ToolBuilder {
       json::add(info.schema, "type", "string", a_);
     }
     if (const std::string d = describe(op.request_body.value); !d.empty()) {
+      cache_.own(info.schema, a_);
       if (info.schema.HasMember("description")) info.schema.RemoveMember("description");
       json::add(info.schema, "description", d, a_);
     }
@@ -335,11 +341,12 @@ class ToolBuilder {
     out_opts.max_description = kOutputMaxDescription;
     out_opts.note_cuts = false;
     out_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
-    SchemaConverter conv(*spec_.store, a_, out_opts, &output_cache_);
+    SchemaConverter conv(*spec_.store, a_, out_opts, &cache_);
     auto s = conv.convert(schema, at.child("schema"));
     if (!s) return s.error();
     for (auto& n : conv.notes()) notes_.push_back(name + " (output): " + n);
-    if (!s.value().IsObject() || json::str(json::get(s.value(), "type")) != "object") return json::Value();
+    const json::Value& seen = cache_.view(s.value());
+    if (!seen.IsObject() || json::str(json::get(seen, "type")) != "object") return json::Value();
     return std::move(s.value());
   }
 
@@ -371,7 +378,7 @@ class ToolBuilder {
   intake::OpenApiSpec& spec_;
   json::Allocator& a_;
   std::vector<std::string> notes_;
-  SchemaCache input_cache_, output_cache_;
+  SchemaCache cache_;  // converted components, shared by the input and output schemas of every tool
 };
 
 json::Value string_schema(json::Allocator& a, const char* description, int max_length) {
@@ -593,7 +600,7 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto tool = builder.build(ops[i], names[i]);
     if (!tool) return tool.error();
-    definitions.push_back(json::write(tool.value(), pretty));
+    definitions.push_back(builder.write(tool.value(), pretty));
     scratch.Clear();
     // Inlined schemas are copied into every tool that uses them: a small spec can ask for a huge manifest.
     if ((total_bytes += definitions.back().size()) > max_bytes) {

@@ -191,6 +191,38 @@ TEST_CASE("json nesting limit") {
   CHECK(col <= max + 2);
 }
 
+TEST_CASE("json nesting limit raised past the recursive parser's bound") {
+  // Up to 1,024 levels the recursive parser runs; a caller allowing more gets the iterative one, which
+  // keeps its stack on the heap: 200,000 levels parse without touching the native stack.
+  Limits limits;
+  limits.max_nesting = 300000;
+  const int depth = 200000;
+  const std::string text = repeat("[", depth) + "7" + repeat("]", depth);
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(text, "spec.json", limits, buffer, doc).ok());
+  const json::Value* v = &doc;  // walked by a loop: json::write recurses
+  int levels = 0;
+  for (; v->IsArray() && v->Size() == 1; v = &(*v)[0]) ++levels;
+  CHECK(levels == depth);
+  CHECK((v->IsInt() && v->GetInt() == 7));
+  limits.max_nesting = 1024;  // the largest limit the recursive parser serves
+  CHECK(parse(repeat("{\"k\":[", 512) + "0" + repeat("]}", 512), limits).status.ok());
+  const Parsed over = parse(repeat("[", 1025) + repeat("]", 1025), limits);
+  REQUIRE_FALSE(over.status.ok());
+  CHECK(over.status.error().code == "nesting_limit");
+}
+
+TEST_CASE("json parsing pads for 16-byte reads") {
+  // RapidJSON's SSE2 paths read aligned 16-byte blocks: documents of every length up to two blocks past an
+  // alignment boundary, strings and whitespace ending at the very last byte (ASan checks the reads).
+  for (int n = 0; n < 48; ++n) {
+    const std::string ws(n, ' ');
+    CHECK(parse(ws + "[" + ws + "\"" + std::string(n, 'x') + "\"" + ws + "]" + ws).written ==
+          "[\"" + std::string(n, 'x') + "\"]");
+  }
+}
+
 TEST_CASE("json value limit") {
   Limits limits;
   limits.max_values = 10;
