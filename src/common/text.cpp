@@ -115,7 +115,25 @@ std::string join(const std::vector<std::string>& words, std::string_view sep) {
   return out;
 }
 
+namespace {
+// True when normalize_whitespace(s) == s, as for most descriptions: no control character but single line
+// breaks, no whitespace at either end or next to other whitespace. Conservative (a blank line between
+// paragraphs takes the full pass). One comparison per byte in the usual case.
+bool is_normalized(std::string_view s) {
+  unsigned char prev = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c <= ' ') {
+      if ((c != ' ' && c != '\n') || prev <= ' ' || i + 1 == s.size()) return false;
+    }
+    prev = c;
+  }
+  return true;
+}
+}  // namespace
+
 std::string normalize_whitespace(std::string_view s) {
+  if (is_normalized(s)) return std::string(s);
   // One pass writing by index (std::string::push_back per byte is slow in wasm builds); the output is
   // never longer than the input: every byte written stands for at least one byte read.
   std::string out(s.size(), '\0');

@@ -53,10 +53,17 @@ Result<const Document*> DocumentStore::load(const std::string& path) {
   return out;
 }
 
-Result<RefTarget> DocumentStore::resolve(std::string_view ref, const Document* from, const Trail& at) {
+Result<const RefTarget*> DocumentStore::resolve(const json::Value& ref, const Document* from, const Trail& at) {
+  if (auto it = by_value_.find(&ref); it != by_value_.end()) return it->second;
+  auto target = resolve_text(json::str(&ref), from, at);
+  if (target) by_value_.emplace(&ref, target.value());
+  return target;
+}
+
+Result<const RefTarget*> DocumentStore::resolve_text(std::string_view ref, const Document* from, const Trail& at) {
   const std::string from_path = from != nullptr ? from->path : std::string();
   std::string cache_key = from_path + "\n" + std::string(ref);
-  if (auto it = cache_.find(cache_key); it != cache_.end()) return it->second;
+  if (auto it = cache_.find(cache_key); it != cache_.end()) return &it->second;
 
   const std::size_t hash = ref.find('#');
   std::string_view file_part = ref.substr(0, hash);
@@ -109,17 +116,16 @@ Result<RefTarget> DocumentStore::resolve(std::string_view ref, const Document* f
     v = next;
   }
   RefTarget target{doc.value(), v, target_path + (fragment.empty() ? "#" : std::string(fragment))};
-  cache_.emplace(std::move(cache_key), target);
-  return target;
+  return &cache_.emplace(std::move(cache_key), std::move(target)).first->second;
 }
 
 Result<Node> DocumentStore::deref(Node node, const Trail& at, int max_hops) {
   for (int hop = 0; hop <= max_hops; ++hop) {
     const json::Value* ref = json::get(node.value, "$ref");
     if (ref == nullptr || !ref->IsString()) return node;
-    auto target = resolve(json::str(ref), node.doc, at);
+    auto target = resolve(*ref, node.doc, at);
     if (!target) return target.error();
-    node = Node{target.value().doc, target.value().value};
+    node = Node{target.value()->doc, target.value()->value};
   }
   return Error{"ref_cycle", "a chain of $refs does not end (more than " + std::to_string(max_hops) + " hops)",
                at.where()};

@@ -52,9 +52,10 @@ class DocumentStore {
   // syntax and limits, or with "missing_file" (error.needs = {path}) when the bundle lacks it.
   Result<const Document*> load(const std::string& path);
 
-  // Resolves `ref`, written in document `from`, reported at `at`. Fails with "remote_ref" (never fetched), "ref_outside_bundle",
-  // "missing_file" (error.needs lists the file) or "ref_not_found"; `where` names the `$ref`.
-  Result<RefTarget> resolve(std::string_view ref, const Document* from, const Trail& at);
+  // Resolves the `$ref` string `ref`, a value of document `from`, reported at `at`. Fails with "remote_ref"
+  // (never fetched), "ref_outside_bundle", "missing_file" (error.needs lists the file) or "ref_not_found";
+  // `where` names the `$ref`. The target lives as long as the store; each `$ref` value is resolved once.
+  Result<const RefTarget*> resolve(const json::Value& ref, const Document* from, const Trail& at);
 
   // Follows `node` through `$ref` chains (at most `max_hops`) to a value that is not a reference.
   Result<Node> deref(Node node, const Trail& at, int max_hops = 32);
@@ -64,7 +65,10 @@ class DocumentStore {
  private:
   const SourceBundle& bundle_;
   std::map<std::string, std::unique_ptr<Document>> docs_;
+  Result<const RefTarget*> resolve_text(std::string_view ref, const Document* from, const Trail& at);
+
   std::unordered_map<std::string, RefTarget> cache_;  // "file\n$ref" -> target
+  std::unordered_map<const json::Value*, const RefTarget*> by_value_;  // a $ref value -> its entry in cache_
 };
 
 }  // namespace smeltsec::intake

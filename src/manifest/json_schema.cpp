@@ -1,6 +1,7 @@
 #include "manifest/json_schema.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -40,20 +41,68 @@ bool value_matches(const json::Value& v, const std::string& type) {
 bool is_non_negative_int(const json::Value* v) { return v != nullptr && (v->IsUint64() || (v->IsInt64() && v->GetInt64() >= 0)); }
 
 
+// The schema keywords the conversion reads, found in one pass over a schema's members (a schema is read
+// keyword by keyword dozens of times; member lookups by name were a tenth of the time on large specs).
+enum Keyword {
+  kRef, kType, kNullable, kXNullable, kAllOf, kAnyOf, kOneOf, kProperties, kAdditionalProperties, kRequired,
+  kPatternProperties, kMinProperties, kMaxProperties, kItems, kMinItems, kMaxItems, kUniqueItems, kEnum, kConst,
+  kDefault, kExamples, kExample, kMinLength, kMaxLength, kPattern, kFormat, kMinimum, kMaximum, kExclusiveMinimum,
+  kExclusiveMaximum, kMultipleOf, kDescription, kTitle, kDeprecated, kDiscriminator, kKeywordCount
+};
+constexpr std::string_view kKeywordNames[kKeywordCount] = {
+    "$ref", "type", "nullable", "x-nullable", "allOf", "anyOf", "oneOf", "properties", "additionalProperties",
+    "required", "patternProperties", "minProperties", "maxProperties", "items", "minItems", "maxItems",
+    "uniqueItems", "enum", "const", "default", "examples", "example", "minLength", "maxLength", "pattern",
+    "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "description", "title",
+    "deprecated", "discriminator"};
+
+int keyword_of(std::string_view name) {
+  static const auto by_length = [] {  // at most six keywords share a length
+    std::array<std::vector<int>, 24> b;
+    for (int k = 0; k < kKeywordCount; ++k) b[kKeywordNames[k].size()].push_back(k);
+    return b;
+  }();
+  if (name.size() >= by_length.size()) return -1;
+  for (int k : by_length[name.size()]) {
+    if (kKeywordNames[k] == name) return k;
+  }
+  return -1;
+}
+
+}  // namespace
+
+// The keywords of one schema (json_schema.h declares it for SchemaConverter's private methods).
+class SchemaKeywords {
+ public:
+  explicit SchemaKeywords(const json::Value* v) {
+    if (v == nullptr || !v->IsObject()) return;
+    for (const auto& m : v->GetObject()) {
+      const int k = keyword_of(json::str(&m.name));
+      if (k >= 0 && at_[k] == nullptr) at_[k] = &m.value;  // the first of duplicate keys, as json::get finds
+    }
+  }
+  const json::Value* operator[](int k) const { return at_[k]; }
+
+ private:
+  const json::Value* at_[kKeywordCount] = {};
+};
+
+namespace {
+
+using Keywords = SchemaKeywords;
+
 // Keywords whose presence says which type a schema without `type` describes.
-std::string inferred_type(const json::Value& v) {
-  if (json::get(v, "properties") || json::get(v, "additionalProperties") || json::get(v, "required") ||
-      json::get(v, "patternProperties") || json::get(v, "minProperties") || json::get(v, "maxProperties")) {
+std::string inferred_type(const Keywords& kw) {
+  if (kw[kProperties] || kw[kAdditionalProperties] || kw[kRequired] || kw[kPatternProperties] || kw[kMinProperties] ||
+      kw[kMaxProperties]) {
     return "object";
   }
-  if (json::get(v, "items") || json::get(v, "minItems") || json::get(v, "maxItems") || json::get(v, "uniqueItems")) {
-    return "array";
-  }
-  for (const char* k : {"enum", "const", "default"}) {
-    const json::Value* e = json::get(v, k);
+  if (kw[kItems] || kw[kMinItems] || kw[kMaxItems] || kw[kUniqueItems]) return "array";
+  for (Keyword k : {kEnum, kConst, kDefault}) {
+    const json::Value* e = kw[k];
     if (e == nullptr) continue;
     const json::Value* sample = e;
-    if (std::string_view(k) == "enum") {
+    if (k == kEnum) {
       if (!e->IsArray()) continue;
       sample = nullptr;
       for (const auto& item : e->GetArray()) {
@@ -71,42 +120,35 @@ std::string inferred_type(const json::Value& v) {
     if (sample->IsObject()) return "object";
     if (sample->IsArray()) return "array";
   }
-  if (json::get(v, "minLength") || json::get(v, "maxLength") || json::get(v, "pattern") || json::get(v, "format")) {
-    return "string";
-  }
-  if (json::get(v, "minimum") || json::get(v, "maximum") || json::get(v, "multipleOf") ||
-      json::get(v, "exclusiveMinimum") || json::get(v, "exclusiveMaximum")) {
-    return "number";
-  }
+  if (kw[kMinLength] || kw[kMaxLength] || kw[kPattern] || kw[kFormat]) return "string";
+  if (kw[kMinimum] || kw[kMaximum] || kw[kMultipleOf] || kw[kExclusiveMinimum] || kw[kExclusiveMaximum]) return "number";
   return {};
 }
 
 // The `type` list of a schema (3.1 arrays included), without "null"; sets `nullable` when null is allowed.
-std::vector<std::string> declared_types(const json::Value& v, bool& nullable) {
+std::vector<std::string> declared_types(const Keywords& kw, bool& nullable) {
   std::vector<std::string> types;
-  const json::Value* t = json::get(v, "type");
+  const json::Value* t = kw[kType];
   auto take = [&](const json::Value& item) {
-    const std::string s(json::str(&item));
+    const std::string_view s = json::str(&item);
     if (s == "null") {
       nullable = true;
     } else if (is_type_name(s) && std::find(types.begin(), types.end(), s) == types.end()) {
-      types.push_back(s == "file" ? "string" : s);
+      types.emplace_back(s == "file" ? std::string_view("string") : s);
     }
   };
   if (t != nullptr && t->IsString()) take(*t);
   if (t != nullptr && t->IsArray()) {
     for (const auto& item : t->GetArray()) take(item);
   }
-  if (json::is_true(json::get(v, "nullable")) || json::is_true(json::get(v, "x-nullable"))) nullable = true;
+  if (json::is_true(kw[kNullable]) || json::is_true(kw[kXNullable])) nullable = true;
   return types;
 }
 
-bool has_composition(const json::Value& v) {
-  for (const char* k : {"allOf", "anyOf", "oneOf"}) {
-    const json::Value* c = json::get(v, k);
-    if (c != nullptr && c->IsArray() && !c->Empty()) return true;
-  }
-  return false;
+bool non_empty_array(const json::Value* v) { return v != nullptr && v->IsArray() && !v->Empty(); }
+
+bool has_composition(const Keywords& kw) {
+  return non_empty_array(kw[kAllOf]) || non_empty_array(kw[kAnyOf]) || non_empty_array(kw[kOneOf]);
 }
 
 // A branch like {"required":["a"]}: constrains the parent's properties and carries no structure of its own.
@@ -122,27 +164,32 @@ bool is_constraint_only(const json::Value& v) {
   return true;
 }
 
+// A converted (output) schema that is a plain object: its properties can be merged with others'.
 bool is_plain_object_schema(const json::Value& v) {
-  return v.IsObject() && json::str(json::get(v, "type")) == "object" && !has_composition(v);
+  return v.IsObject() && json::str(json::get(v, "type")) == "object" && !has_composition(Keywords(&v));
 }
 
-}  // namespace
-
-std::string describe(const json::Value* node, std::size_t max_chars) {
-  std::string text = text::normalize_whitespace(json::str(json::get(node, "description")));
-  const std::string_view format = json::str(json::get(node, "format"));
-  const std::string_view type = json::str(json::get(node, "type"));
+std::string describe_keywords(const Keywords& kw, std::size_t max_chars) {
+  std::string text = text::normalize_whitespace(json::str(kw[kDescription]));
+  const std::string_view format = json::str(kw[kFormat]);
+  const std::string_view type = json::str(kw[kType]);
   const bool obvious = (type == "integer" && (format == "int32" || format == "int64")) ||
                        (type == "number" && (format == "float" || format == "double"));
   if (!format.empty() && format.size() <= 64 && !obvious) {
     if (!text.empty()) text += text.back() == '.' ? " " : ". ";
     text += "Format: " + std::string(format) + ".";
   }
-  if (json::str(json::get(node, "type")) == "file") {
+  if (type == "file") {
     if (!text.empty()) text += " ";
     text += "File contents.";
   }
   return text::truncate_words(text, max_chars);
+}
+
+}  // namespace
+
+std::string describe(const json::Value* node, std::size_t max_chars) {
+  return describe_keywords(Keywords(node), max_chars);
 }
 
 // ------------------------------------------------------------------------------------------ SchemaCache
@@ -223,12 +270,15 @@ const SchemaCache::Fragment* SchemaCache::find(const std::string& key) const {
   return it == index_.end() ? nullptr : &fragments_[it->second];
 }
 
-json::Value SchemaCache::insert(const std::string& key, const json::Value& tree, std::size_t nodes) {
+json::Value SchemaCache::insert(const std::string& key, const json::Value& tree, std::size_t nodes, std::size_t cuts,
+                                std::vector<std::string> notes) {
   if (const Fragment* existing = find(key)) return marker_of(*existing);
   const std::uint64_t i = fragments_.size();
   Fragment& f = fragments_.emplace_back();
   f.tree = copy(tree, alloc_);
   f.nodes = nodes;
+  f.cuts = cuts;
+  f.notes = std::move(notes);
   f.marker[0] = static_cast<char>(0xFF);
   std::memcpy(f.marker + 1, &i, sizeof i);
   index_.emplace(key, static_cast<std::size_t>(i));
@@ -263,6 +313,7 @@ std::string SchemaCache::write(const json::Value& v, bool pretty) const {
 json::Value SchemaConverter::any_value() { return json::any_value_schema(a_); }
 
 void SchemaConverter::note(std::string text) {
+  if (cache_ != nullptr) journal_.push_back(text);
   if (std::find(notes_.begin(), notes_.end(), text) == notes_.end() && notes_.size() < 64) notes_.push_back(std::move(text));
 }
 
@@ -289,23 +340,23 @@ json::Value SchemaConverter::placeholder(const std::string& type, const std::str
 
 std::string SchemaConverter::guess_type(Node node) {
   for (int hop = 0; hop < 8 && node && node.value->IsObject(); ++hop) {
+    const Keywords kw(node.value);
     bool nullable = false;
-    auto types = declared_types(*node.value, nullable);
+    auto types = declared_types(kw, nullable);
     if (!types.empty()) return types.front();
-    std::string inferred = inferred_type(*node.value);
+    std::string inferred = inferred_type(kw);
     if (!inferred.empty()) return inferred;
     const json::Value* next = nullptr;
-    if (const json::Value* ref = json::get(node.value, "$ref"); ref && ref->IsString()) {
+    if (const json::Value* ref = kw[kRef]; ref && ref->IsString()) {
       Trail here{nullptr, {}, node.doc, {}};
-      auto target = store_.resolve(json::str(ref), node.doc, here);
+      auto target = store_.resolve(*ref, node.doc, here);
       if (!target) break;
-      node = Node{target.value().doc, target.value().value};
+      node = Node{target.value()->doc, target.value()->value};
       continue;
     }
-    for (const char* k : {"allOf", "anyOf", "oneOf"}) {
-      const json::Value* c = json::get(node.value, k);
-      if (c && c->IsArray() && !c->Empty()) {
-        next = &(*c)[0];
+    for (Keyword k : {kAllOf, kAnyOf, kOneOf}) {
+      if (non_empty_array(kw[k])) {
+        next = &(*kw[k])[0];
         break;
       }
     }
@@ -345,12 +396,13 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
   }
   const json::Value* v = node.value;
   if (v == nullptr || !v->IsObject()) return any_value();
-  const json::Value* ref = json::get(v, "$ref");
+  const Keywords kw(v);
+  const json::Value* ref = kw[kRef];
   if (ref != nullptr && ref->IsString()) {
-    auto target = store_.resolve(json::str(ref), node.doc, at);
+    auto target = store_.resolve(*ref, node.doc, at);
     if (!target) return target.error();
-    const std::string& key = target.value().key;
-    const Node target_node{target.value().doc, target.value().value};
+    const std::string& key = target.value()->key;
+    const Node target_node{target.value()->doc, target.value()->value};
     const bool cycle = std::find(ref_stack_.begin(), ref_stack_.end(), key) != ref_stack_.end();
     json::Value out;
     if (cycle || static_cast<int>(ref_stack_.size()) >= opt_.max_ref_depth) {
@@ -368,18 +420,39 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
         nodes_ += hit->nodes;
         out = SchemaCache::marker_of(*hit);
       } else {
-        const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_;
-        ref_stack_.push_back(key);
-        auto r = walk(target_node, at, depth);
-        ref_stack_.pop_back();
-        if (!r) return r.error();
-        out = std::move(r.value());
-        if (cache_ != nullptr && unstable_cuts_ == cuts_before) out = cache_->insert(memo_key, out, nodes_ - nodes_before);
+        // A conversion that cuts something depends on the walk's state too: the node budget used so far, the
+        // nesting, the $refs being expanded. Under a key with that state it serves every walk arriving in the
+        // same state: e.g. each tool whose output is the same large (hence cut) schema.
+        std::string state_key;
+        if (cache_ != nullptr) {
+          state_key = memo_key + '\n' + std::to_string(nodes_) + '\n' + std::to_string(recursion_);
+          for (const auto& k : ref_stack_) state_key += '\n' + k;
+        }
+        if (const SchemaCache::Fragment* same = cache_ != nullptr ? cache_->find(state_key) : nullptr) {
+          nodes_ += same->nodes;
+          unstable_cuts_ += same->cuts;
+          for (const auto& n : same->notes) note(n);
+          out = SchemaCache::marker_of(*same);
+        } else {
+          const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_, journal_before = journal_.size();
+          ref_stack_.push_back(key);
+          auto r = walk(target_node, at, depth);
+          ref_stack_.pop_back();
+          if (!r) return r.error();
+          out = std::move(r.value());
+          if (cache_ != nullptr && unstable_cuts_ == cuts_before) {
+            out = cache_->insert(memo_key, out, nodes_ - nodes_before);
+          } else if (cache_ != nullptr) {
+            out = cache_->insert(state_key, out, nodes_ - nodes_before, unstable_cuts_ - cuts_before,
+                                 std::vector<std::string>(journal_.begin() + static_cast<std::ptrdiff_t>(journal_before),
+                                                          journal_.end()));
+          }
+        }
       }
     }
     // Siblings of $ref (3.1; common in 3.0 too): description and title override the target's.
-    if (const std::string d = describe(v, opt_.max_description); !d.empty()) set_description(out, d);
-    if (json::is_true(json::get(v, "nullable")) && view(out).IsObject()) {
+    if (const std::string d = describe_keywords(kw, opt_.max_description); !d.empty()) set_description(out, d);
+    if (json::is_true(kw[kNullable]) && view(out).IsObject()) {
       json::Value branches(rapidjson::kArrayType);
       branches.PushBack(out, a_);
       branches.PushBack(json::type_schema("null", a_), a_);
@@ -389,41 +462,41 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
     }
     return out;
   }
-  return walk_object_schema(node, at, depth);
+  return walk_object_schema(node, kw, at, depth);
 }
 
-Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& at, int depth) {
-  const json::Value& v = *node.value;
+Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaKeywords& kw, const Trail& at,
+                                                        int depth) {
   bool nullable = false;
-  std::vector<std::string> types = declared_types(v, nullable);
-  if (types.empty() && !has_composition(v)) {
-    std::string inferred = inferred_type(v);
+  std::vector<std::string> types = declared_types(kw, nullable);
+  if (types.empty() && !has_composition(kw)) {
+    std::string inferred = inferred_type(kw);
     if (!inferred.empty()) types.push_back(inferred);
   }
   json::Value result;
-  const json::Value* all_of = json::get(v, "allOf");
-  const json::Value* any_of = json::get(v, "anyOf");
-  if (any_of == nullptr || !any_of->IsArray() || any_of->Empty()) any_of = json::get(v, "oneOf");
+  const json::Value* all_of = kw[kAllOf];
+  const json::Value* any_of = kw[kAnyOf];
+  if (any_of == nullptr || !any_of->IsArray() || any_of->Empty()) any_of = kw[kOneOf];
   if (all_of != nullptr && all_of->IsArray() && !all_of->Empty()) {
-    auto r = merge_all_of(node, at, depth);
+    auto r = merge_all_of(node, kw, at, depth);
     if (!r) return r;
     result = std::move(r.value());
   } else if (any_of != nullptr && any_of->IsArray() && !any_of->Empty()) {
     bool constraints_only = true;
     for (const auto& b : any_of->GetArray()) constraints_only = constraints_only && is_constraint_only(b);
-    const bool own_structure = !types.empty() || json::get(v, "properties") != nullptr;
+    const bool own_structure = !types.empty() || kw[kProperties] != nullptr;
     if (constraints_only && own_structure) {
       note("anyOf/oneOf of `required` alternatives dropped (clients cannot express them): " + at.where());
-      auto r = typed(node, at, depth, types.empty() ? "object" : types.front());
+      auto r = typed(node, kw, at, depth, types.empty() ? "object" : types.front());
       if (!r) return r;
       result = std::move(r.value());
     } else {
       json::Value branches(rapidjson::kArrayType);
-      Trail list = at.child(json::get(v, "anyOf") == any_of ? "anyOf" : "oneOf");
+      Trail list = at.child(kw[kAnyOf] == any_of ? "anyOf" : "oneOf");
       rapidjson::SizeType i = 0;
       json::Value parent;
       if (own_structure && std::find(types.begin(), types.end(), "object") != types.end()) {
-        auto r = typed(node, at, depth, "object");
+        auto r = typed(node, kw, at, depth, "object");
         if (!r) return r;
         parent = std::move(r.value());
       }
@@ -459,23 +532,23 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
         result.SetObject();
         json::add(result, "anyOf", std::move(branches), a_);
       }
-      if (const json::Value* disc = json::get(v, "discriminator")) {
+      if (const json::Value* disc = kw[kDiscriminator]) {
         const std::string_view prop = json::str(json::get(disc, "propertyName"));
         if (!prop.empty()) {
-          std::string d = describe(&v, opt_.max_description);
+          std::string d = describe_keywords(kw, opt_.max_description);
           if (!d.empty()) d += d.back() == '.' ? " " : ". ";
           set_description(result, d + "The `" + std::string(prop) + "` property tells the alternatives apart.");
         }
       }
     }
   } else if (types.size() == 1) {
-    auto r = typed(node, at, depth, types.front());
+    auto r = typed(node, kw, at, depth, types.front());
     if (!r) return r;
     result = std::move(r.value());
   } else if (types.size() > 1) {
     json::Value branches(rapidjson::kArrayType);
     for (const auto& t : types) {
-      auto r = typed(node, at, depth, t);
+      auto r = typed(node, kw, at, depth, t);
       if (!r) return r;
       json::Value branch = std::move(r.value());
       branch.RemoveMember("description");
@@ -507,32 +580,32 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const Trail& 
     result.SetObject();
     json::add(result, "anyOf", std::move(branches), a_);
   }
-  if (!view(result).HasMember("description")) set_description(result, describe(&v, opt_.max_description));
-  if (const std::string_view title = json::str(json::get(v, "title")); !title.empty() && !view(result).HasMember("title")) {
+  if (!view(result).HasMember("description")) set_description(result, describe_keywords(kw, opt_.max_description));
+  if (const std::string_view title = json::str(kw[kTitle]); !title.empty() && !view(result).HasMember("title")) {
     owned(result);
     json::add(result, "title", text::truncate_words(text::normalize_whitespace(title), 200), a_);
   }
-  if (json::is_true(json::get(v, "deprecated")) && !view(result).HasMember("deprecated")) {
+  if (json::is_true(kw[kDeprecated]) && !view(result).HasMember("deprecated")) {
     owned(result);
     json::add(result, "deprecated", json::Value(true), a_);
   }
   return result;
 }
 
-Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth, const std::string& type) {
-  const json::Value& v = *node.value;
+Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, const Trail& at, int depth,
+                                           const std::string& type) {
   json::Value out = json::type_schema(type.c_str(), a_);
-  if (const json::Value* e = json::get(v, "enum"); e && e->IsArray()) {
+  if (const json::Value* e = kw[kEnum]; e && e->IsArray()) {
     json::Value values(rapidjson::kArrayType);
     for (const auto& item : e->GetArray()) {
       if (value_matches(item, type)) values.PushBack(json::clone(item, a_), a_);
     }
     if (!values.Empty()) json::add(out, "enum", std::move(values), a_);
   }
-  if (const json::Value* c = json::get(v, "const"); c && value_matches(*c, type)) {
+  if (const json::Value* c = kw[kConst]; c && value_matches(*c, type)) {
     json::add(out, "const", json::clone(*c, a_), a_);
   }
-  if (const json::Value* d = json::get(v, "default"); d && value_matches(*d, type)) {
+  if (const json::Value* d = kw[kDefault]; d && value_matches(*d, type)) {
     json::add(out, "default", json::clone(*d, a_), a_);
   }
   {
@@ -543,18 +616,18 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
         examples.PushBack(json::clone(ex, a_), a_);
       }
     };
-    if (const json::Value* ex = json::get(v, "examples"); ex && ex->IsArray()) {
+    if (const json::Value* ex = kw[kExamples]; ex && ex->IsArray()) {
       for (const auto& item : ex->GetArray()) take(item);
     }
-    if (const json::Value* ex = json::get(v, "example")) take(*ex);
+    if (const json::Value* ex = kw[kExample]) take(*ex);
     if (!examples.Empty()) json::add(out, "examples", std::move(examples), a_);
   }
 
   if (type == "string") {
-    for (const char* k : {"minLength", "maxLength"}) {
-      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::clone(*n, a_), a_);
+    for (Keyword k : {kMinLength, kMaxLength}) {
+      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, a_), a_);
     }
-    if (const json::Value* p = json::get(v, "pattern"); p && p->IsString()) {
+    if (const json::Value* p = kw[kPattern]; p && p->IsString()) {
       if (is_valid_js_unicode_regex(json::str(p))) {
         json::add(out, "pattern", json::clone(*p, a_), a_);
       } else {
@@ -562,19 +635,19 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
       }
     }
   } else if (type == "number" || type == "integer") {
-    const json::Value* min = json::get(v, "minimum");
-    const json::Value* max = json::get(v, "maximum");
-    const json::Value* xmin = json::get(v, "exclusiveMinimum");
-    const json::Value* xmax = json::get(v, "exclusiveMaximum");
+    const json::Value* min = kw[kMinimum];
+    const json::Value* max = kw[kMaximum];
+    const json::Value* xmin = kw[kExclusiveMinimum];
+    const json::Value* xmax = kw[kExclusiveMaximum];
     if (min && min->IsNumber()) json::add(out, xmin && xmin->IsBool() && xmin->GetBool() ? "exclusiveMinimum" : "minimum", json::clone(*min, a_), a_);
     if (max && max->IsNumber()) json::add(out, xmax && xmax->IsBool() && xmax->GetBool() ? "exclusiveMaximum" : "maximum", json::clone(*max, a_), a_);
     if (xmin && xmin->IsNumber()) json::add(out, "exclusiveMinimum", json::clone(*xmin, a_), a_);
     if (xmax && xmax->IsNumber()) json::add(out, "exclusiveMaximum", json::clone(*xmax, a_), a_);
-    if (const json::Value* m = json::get(v, "multipleOf"); m && m->IsNumber() && m->GetDouble() > 0) {
+    if (const json::Value* m = kw[kMultipleOf]; m && m->IsNumber() && m->GetDouble() > 0) {
       json::add(out, "multipleOf", json::clone(*m, a_), a_);
     }
   } else if (type == "array") {
-    const json::Value* items = json::get(v, "items");
+    const json::Value* items = kw[kItems];
     if (items != nullptr && items->IsArray()) items = items->Empty() ? nullptr : &(*items)[0];
     if (items != nullptr && (items->IsObject() || items->IsBool())) {
       auto r = walk(Node{node.doc, items}, at.child("items"), depth + 1);
@@ -583,14 +656,14 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
     } else {
       json::add(out, "items", any_value(), a_);
     }
-    for (const char* k : {"minItems", "maxItems"}) {
-      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::clone(*n, a_), a_);
+    for (Keyword k : {kMinItems, kMaxItems}) {
+      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, a_), a_);
     }
-    if (json::is_true(json::get(v, "uniqueItems"))) json::add(out, "uniqueItems", json::Value(true), a_);
+    if (json::is_true(kw[kUniqueItems])) json::add(out, "uniqueItems", json::Value(true), a_);
   } else if (type == "object") {
     json::Value props(rapidjson::kObjectType);
     std::set<std::string> kept;
-    if (const json::Value* p = json::get(v, "properties"); p && p->IsObject()) {
+    if (const json::Value* p = kw[kProperties]; p && p->IsObject()) {
       Trail props_trail = at.child("properties");
       for (const auto& m : p->GetObject()) {
         const std::string name(json::str(&m.name));
@@ -608,7 +681,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
     }
     const bool has_props = !props.ObjectEmpty();
     if (has_props) json::add(out, "properties", std::move(props), a_);
-    if (const json::Value* req = json::get(v, "required"); req && req->IsArray()) {
+    if (const json::Value* req = kw[kRequired]; req && req->IsArray()) {
       json::Value list(rapidjson::kArrayType);
       std::set<std::string> seen;
       for (const auto& r : req->GetArray()) {
@@ -617,7 +690,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
       }
       if (!list.Empty()) json::add(out, "required", std::move(list), a_);
     }
-    const json::Value* extra = json::get(v, "additionalProperties");
+    const json::Value* extra = kw[kAdditionalProperties];
     if (extra != nullptr && extra->IsObject() && !extra->ObjectEmpty()) {
       auto r = walk(Node{node.doc, extra}, at.child("additionalProperties"), depth + 1);
       if (!r) return r;
@@ -629,16 +702,15 @@ Result<json::Value> SchemaConverter::typed(Node node, const Trail& at, int depth
     } else if (opt_.direction == Direction::kInput && has_props) {
       json::add(out, "additionalProperties", json::Value(false), a_);
     }
-    for (const char* k : {"minProperties", "maxProperties"}) {
-      if (const json::Value* n = json::get(v, k); is_non_negative_int(n)) json::add(out, k, json::clone(*n, a_), a_);
+    for (Keyword k : {kMinProperties, kMaxProperties}) {
+      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, a_), a_);
     }
   }
   return out;
 }
 
-Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, int depth) {
-  const json::Value& v = *node.value;
-  const json::Value& members = v["allOf"];
+Result<json::Value> SchemaConverter::merge_all_of(Node node, const SchemaKeywords& kw, const Trail& at, int depth) {
+  const json::Value& members = *kw[kAllOf];
   std::vector<json::Value> parts;
   Trail list = at.child("allOf");
   rapidjson::SizeType i = 0;
@@ -649,9 +721,9 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const Trail& at, in
     parts.push_back(std::move(r.value()));
   }
   bool nullable = false;
-  auto types = declared_types(v, nullable);
-  if (json::get(v, "properties") != nullptr || (!types.empty() && types.front() == "object")) {
-    auto r = typed(node, at, depth, "object");
+  auto types = declared_types(kw, nullable);
+  if (kw[kProperties] != nullptr || (!types.empty() && types.front() == "object")) {
+    auto r = typed(node, kw, at, depth, "object");
     if (!r) return r;
     parts.push_back(std::move(r.value()));
   }

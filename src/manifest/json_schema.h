@@ -32,15 +32,17 @@ struct SchemaOptions {
 // appears in hundreds of operations). Each target is converted once into a *fragment*: a tree whose own nested
 // `$ref`s are fragments in turn. A converted schema holds a fragment as a *marker* value (a 9-byte string
 // that points into this cache), so a use costs neither a copy of the tree nor, once its text exists, a second
-// serialisation: write() splices the fragment's text. Only conversions that cut nothing are kept (the result
-// of a cut depends on where the walk came from). The memo key includes the direction, the options that differ
-// between the input and output converters of one manifest.
+// serialisation: write() splices the fragment's text. A conversion that cut nothing depends only on its target
+// and depth; one that cut something (a cycle, the node budget) also on the walk's state, which its key then
+// includes. Keys include the direction, the option that differs between the converters of one manifest.
 class SchemaCache {
  public:
   static constexpr std::size_t kMarkerSize = 9;
   struct Fragment {
     json::Value tree;  // allocated from the cache's arena; may hold markers of earlier fragments
     std::size_t nodes = 0;  // schema nodes the conversion counted, nested fragments included
+    std::size_t cuts = 0;   // cuts that depend on the walk's state (cycles, node budget)
+    std::vector<std::string> notes;  // notes the conversion made, replayed on reuse
     mutable std::string text;  // compact JSON of the expanded tree, made on its first compact write
     char marker[kMarkerSize];
   };
@@ -63,7 +65,8 @@ class SchemaCache {
 
   const Fragment* find(const std::string& key) const;
   // Keeps a copy of `tree` under `key` and returns its marker (a value referring to the cache).
-  json::Value insert(const std::string& key, const json::Value& tree, std::size_t nodes);
+  json::Value insert(const std::string& key, const json::Value& tree, std::size_t nodes, std::size_t cuts = 0,
+                     std::vector<std::string> notes = {});
   static json::Value marker_of(const Fragment& f);
 
  private:
@@ -75,6 +78,8 @@ class SchemaCache {
   std::unordered_map<std::string, std::size_t> index_;
   std::deque<Fragment> fragments_;  // stable addresses: markers point at their Fragment's bytes
 };
+
+class SchemaKeywords;  // the keywords of one schema, found in one pass (json_schema.cpp)
 
 class SchemaConverter {
  public:
@@ -95,9 +100,11 @@ class SchemaConverter {
 
  private:
   Result<json::Value> walk(intake::Node node, const intake::Trail& at, int depth);
-  Result<json::Value> walk_object_schema(intake::Node node, const intake::Trail& at, int depth);
-  Result<json::Value> typed(intake::Node node, const intake::Trail& at, int depth, const std::string& type);
-  Result<json::Value> merge_all_of(intake::Node node, const intake::Trail& at, int depth);
+  Result<json::Value> walk_object_schema(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at,
+                                         int depth);
+  Result<json::Value> typed(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at, int depth,
+                            const std::string& type);
+  Result<json::Value> merge_all_of(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at, int depth);
   std::string guess_type(intake::Node node);
   // `stable`: the cut depends only on the target and the depth (both in the cache key), not on the path
   // that led there (cycles) or on what was emitted before (the node budget).
@@ -117,6 +124,7 @@ class SchemaConverter {
   SchemaCache* cache_;
   std::vector<std::string> ref_stack_;
   std::vector<std::string> notes_;
+  std::vector<std::string> journal_;  // every note() call, duplicates included (what a cached walk replays)
   std::size_t nodes_ = 0;
   int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)
   std::size_t unstable_cuts_ = 0;  // cycle/size cuts: results containing one are not cached

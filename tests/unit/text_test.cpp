@@ -177,6 +177,51 @@ TEST_CASE("normalize_whitespace") {
   }
 }
 
+TEST_CASE("normalize_whitespace: already-normal text and every small mix agree with the rule") {
+  // The rule, written plainly: whitespace runs become one space, or one line break (two when the run holds
+  // two or more), nothing at either end, other control characters dropped. normalize_whitespace has a fast
+  // path for text that needs no change; every string over this alphabet up to length 6 checks both paths.
+  auto reference = [](const std::string& s) {
+    std::string out;
+    int newlines = 0;
+    bool space = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '\r' || c == '\n') {
+        if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+        ++newlines;
+        space = false;
+      } else if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+        space = true;
+      } else if (static_cast<unsigned char>(c) >= 0x20) {
+        if (!out.empty()) out += newlines > 1 ? "\n\n" : newlines == 1 ? "\n" : space ? " " : "";
+        out += c;
+        newlines = 0;
+        space = false;
+      }
+    }
+    return out;
+  };
+  const std::string alphabet[] = {"a", " ", "\n", "\r", "\t", "\x01", "\xC3\xA9", "\x7F"};
+  std::vector<std::string> level = {""};
+  std::size_t checked = 0;
+  for (int length = 0; length <= 6; ++length) {
+    std::vector<std::string> next;
+    for (const auto& s : level) {
+      CAPTURE(s);
+      REQUIRE(text::normalize_whitespace(s) == reference(s));
+      ++checked;
+      if (length < 6) {
+        for (const auto& c : alphabet) next.push_back(s + c);
+      }
+    }
+    level = std::move(next);
+  }
+  CHECK(checked == 299593);  // 8^0 + 8^1 + ... + 8^6
+  const std::string prose = "Lists the repositories of a user.\nSee the docs.\n\nSecond paragraph with caf\xC3\xA9.";
+  CHECK(text::normalize_whitespace(prose) == prose);
+}
+
 TEST_CASE("truncate_words: exact results") {
   struct Case {
     std::string input;
