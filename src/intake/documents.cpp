@@ -8,12 +8,27 @@
 
 namespace smeltsec::intake {
 
+namespace {
+// Appends the pointer of `t` to `out`: the root's prefix (or "#"), then each token, escaped, root first.
+void append_pointer(const Trail* t, std::string& out) {
+  if (t == nullptr || t->doc != nullptr) {
+    out += t != nullptr && !t->prefix.empty() ? t->prefix : std::string_view("#");
+    return;
+  }
+  append_pointer(t->parent, out);
+  out += '/';
+  if (t->token.find_first_of("~/") == std::string_view::npos) {
+    out += t->token;  // the usual case
+  } else {
+    out += text::json_pointer_escape(t->token);
+  }
+}
+}  // namespace
+
 std::string Trail::pointer() const {
-  std::vector<std::string_view> tokens;
-  const Trail* t = this;
-  for (; t != nullptr && t->doc == nullptr; t = t->parent) tokens.push_back(t->token);
-  std::string out = t != nullptr && !t->prefix.empty() ? std::string(t->prefix) : "#";
-  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) out += "/" + text::json_pointer_escape(*it);
+  std::string out;
+  out.reserve(64);
+  append_pointer(this, out);
   return out;
 }
 

@@ -204,8 +204,11 @@ class SplicingWriter : public Base {
   bool String(const char* s, rapidjson::SizeType n, bool copy = false) {
     if (const SchemaCache::Fragment* f = cache_.fragment(s, n)) {
       if constexpr (std::is_same_v<Base, rapidjson::Writer<rapidjson::StringBuffer>>) {
+        // Writer::RawValue copies byte by byte: splice with one copy.
         const std::string& text = cache_.text_of(*f);
-        return Base::RawValue(text.data(), text.size(), cache_.view(f->tree).GetType());
+        Base::Prefix(cache_.view(f->tree).GetType());
+        if (!text.empty()) std::memcpy(Base::os_->Push(text.size()), text.data(), text.size());
+        return Base::EndValue(true);
       } else {
         return f->tree.Accept(*this);
       }
@@ -302,10 +305,14 @@ std::string SchemaCache::write(const json::Value& v, bool pretty) const {
     writer.SetIndent(' ', 2);
     v.Accept(writer);
   } else {
-    SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(buffer, *this);
-    v.Accept(writer);
+    write_compact(v, buffer);
   }
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void SchemaCache::write_compact(const json::Value& v, rapidjson::StringBuffer& out) const {
+  SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(out, *this);
+  v.Accept(writer);
 }
 
 // ------------------------------------------------------------------------------------ SchemaConverter

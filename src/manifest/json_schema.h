@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <rapidjson/stringbuffer.h>
+
 #include "intake/documents.h"
 
 namespace smeltsec::manifest {
@@ -62,6 +64,8 @@ class SchemaCache {
   void own(json::Value& v, json::Allocator& a) const;
   // Serialises a value that may hold markers, as json::write would serialise it with every marker expanded.
   std::string write(const json::Value& v, bool pretty) const;
+  // The same, compact, appended to `out`.
+  void write_compact(const json::Value& v, rapidjson::StringBuffer& out) const;
 
   const Fragment* find(const std::string& key) const;
   // Keeps a copy of `tree` under `key` and returns its marker (a value referring to the cache).

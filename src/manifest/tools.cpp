@@ -1,6 +1,7 @@
 #include "manifest/tools.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <unordered_set>
 
@@ -218,6 +219,7 @@ class ToolBuilder {
   std::vector<std::string>& notes() { return notes_; }
   // The text of a tool built here (its schemas may hold markers of the shared cache).
   std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
+  void write_compact(const json::Value& tool, rapidjson::StringBuffer& out) const { cache_.write_compact(tool, out); }
 
  private:
   struct BodyInfo {
@@ -556,23 +558,18 @@ void append_indented(std::string& out, std::string_view text, std::size_t spaces
   }
 }
 
-// Appends a JSON array of already serialised items: `[]`, `[a,b]`, or one item per line at `indent`.
-void append_array(std::string& out, const std::vector<std::string>& items, bool pretty, std::size_t indent) {
+// Appends an indented JSON array of already serialised (indented) items, one per line at `indent`.
+void append_array(std::string& out, const std::vector<std::string>& items, std::size_t indent) {
   if (items.empty()) {
     out += "[]";
     return;
   }
-  out += pretty ? "[\n" : "[";
+  out += "[\n";
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += pretty ? ",\n" : ",";
-    if (pretty) {
-      append_indented(out, items[i], indent + 2);
-    } else {
-      out += items[i];
-    }
+    if (i) out += ",\n";
+    append_indented(out, items[i], indent + 2);
   }
-  if (pretty) out += "\n" + std::string(indent, ' ');
-  out += "]";
+  out += "\n" + std::string(indent, ' ') + "]";
 }
 
 }  // namespace
@@ -589,21 +586,47 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   }
   const bool pretty = ops.size() <= kMaxIndentedTools;
   const std::vector<std::string> names = tool_names(ops);
+  json::Document trio_doc;
+  json::Value trio;
+  if (result.mode == "grouped") trio = grouped_tools(spec, ops, trio_doc.GetAllocator());
+  result.tools = result.mode == "all" ? ops.size() : trio.Size();
+  // Large manifests are compact and written straight into one buffer, head first; indented ones (at most
+  // kMaxIndentedTools definitions) keep each definition apart, to be re-indented where it lands.
+  rapidjson::StringBuffer compact;
+  std::vector<std::string> definitions;
+  auto put = [&compact](std::string_view text) {
+    if (!text.empty()) std::memcpy(compact.Push(text.size()), text.data(), text.size());
+  };
+  if (!pretty && result.mode == "all") {
+    put("{\"tools\":[");
+  } else if (!pretty) {
+    put("{\"tools\":");
+    put(json::write(trio));
+    put(",\"_meta\":{\"");
+    put(kCatalogMetaKey);
+    put("\":{\"operations\":[");
+  }
   // Each tool is built in a scratch arena, serialised, and the arena cleared: no manifest-sized tree is
   // ever held (RapidJSON 1.1 gives every object it builds room for 16 members).
   json::Allocator scratch;
   ToolBuilder builder(spec, scratch);
-  std::vector<std::string> definitions;
-  definitions.reserve(ops.size());
   const std::size_t max_bytes = spec.store->bundle().limits().max_manifest_bytes;
   std::size_t total_bytes = 0;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto tool = builder.build(ops[i], names[i]);
     if (!tool) return tool.error();
-    definitions.push_back(builder.write(tool.value(), pretty));
+    if (pretty) {
+      definitions.push_back(builder.write(tool.value(), true));
+      total_bytes += definitions.back().size();
+    } else {
+      if (i) put(",");
+      const std::size_t before = compact.GetSize();
+      builder.write_compact(tool.value(), compact);
+      total_bytes += compact.GetSize() - before;
+    }
     scratch.Clear();
     // Inlined schemas are copied into every tool that uses them: a small spec can ask for a huge manifest.
-    if ((total_bytes += definitions.back().size()) > max_bytes) {
+    if (total_bytes > max_bytes) {
       return Error{"output_limit",
                    "the manifest would exceed " + std::to_string(max_bytes) + " bytes (at operation " +
                        std::to_string(i + 1) + " of " + std::to_string(ops.size()) +
@@ -612,27 +635,23 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
     }
   }
   std::string& out = result.manifest_json;
-  std::size_t total = 64;
-  for (const auto& d : definitions) total += d.size() + 16;
-  out.reserve(total + total / 4);
-  if (result.mode == "all") {
-    result.tools = definitions.size();
-    out += pretty ? "{\n  \"tools\": " : "{\"tools\":";
-    append_array(out, definitions, pretty, 2);
-    out += pretty ? "\n}\n" : "}\n";
+  if (!pretty) {
+    put(result.mode == "all" ? "]}\n" : "]}}}\n");
+    out.assign(compact.GetString(), compact.GetSize());
+  } else if (result.mode == "all") {
+    out += "{\n  \"tools\": ";
+    append_array(out, definitions, 2);
+    out += "\n}\n";
   } else {
-    json::Document trio_doc;
-    json::Value trio = grouped_tools(spec, ops, trio_doc.GetAllocator());
-    result.tools = trio.Size();
     std::vector<std::string> trio_text;
-    for (const auto& t : trio.GetArray()) trio_text.push_back(json::write(t, pretty));
-    out += pretty ? "{\n  \"tools\": " : "{\"tools\":";
-    append_array(out, trio_text, pretty, 2);
-    out += pretty ? ",\n  \"_meta\": {\n    \"" : ",\"_meta\":{\"";
+    for (const auto& t : trio.GetArray()) trio_text.push_back(json::write(t, true));
+    out += "{\n  \"tools\": ";
+    append_array(out, trio_text, 2);
+    out += ",\n  \"_meta\": {\n    \"";
     out += kCatalogMetaKey;
-    out += pretty ? "\": {\n      \"operations\": " : "\":{\"operations\":";
-    append_array(out, definitions, pretty, 6);
-    out += pretty ? "\n    }\n  }\n}\n" : "}}}\n";
+    out += "\": {\n      \"operations\": ";
+    append_array(out, definitions, 6);
+    out += "\n    }\n  }\n}\n";
   }
   result.notes = std::move(builder.notes());
   return result;
