@@ -66,11 +66,8 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
   if (const std::size_t bad = smeltsec::text::invalid_utf8_offset(text); bad != std::string_view::npos) {
     return Error{"encoding", "the file is not valid UTF-8 text", where_at(bad)};
   }
-  // RapidJSON reads the buffer as a C string: a NUL would end the document early and hide what follows.
-  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
-    return Error{"json_syntax", "invalid JSON: a NUL byte",
-                 where_at(static_cast<std::size_t>(static_cast<const char*>(nul) - text.data()))};
-  }
+  // RapidJSON reads the buffer as a C string: a NUL ends the document early. Where the parse stops (at an
+  // error or its end) is checked below: stopping at a NUL before the end of the text is an error.
   // RapidJSON's SIMD paths read aligned 16-byte blocks, which may extend past the terminating NUL: pad.
   constexpr std::size_t kPadding = 16;
   buffer.reserve(text.size() + kPadding);
@@ -83,6 +80,7 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag;
   rapidjson::ParseResult result;
   const char* exceeded = nullptr;
+  std::size_t end = 0;  // where the parser stopped reading
   auto generate = [&](Document& doc) {
     LimitedHandler handler(doc, limits);
     rapidjson::GenericInsituStringStream<rapidjson::UTF8<>> stream(buffer.data());
@@ -91,9 +89,15 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
                  ? reader.Parse<kFlags>(stream, handler)
                  : reader.Parse<kFlags | rapidjson::kParseIterativeFlag>(stream, handler);
     exceeded = handler.exceeded;
+    end = stream.Tell();
     return !result.IsError();
   };
   out.Populate(generate);
+  const std::size_t stop = result.IsError() ? result.Offset() : end;
+  if (stop < text.size() && text[stop] == '\0') {
+    out.SetNull();
+    return Error{"json_syntax", "invalid JSON: a NUL byte", where_at(stop)};
+  }
   if (result.IsError()) {
     auto [line, col] = smeltsec::text::line_col(text, result.Offset());
     const std::string where = file + ":" + std::to_string(line) + ":" + std::to_string(col);

@@ -236,11 +236,23 @@ TEST_CASE("json value limit") {
 
 // A NUL byte outside a string is not JSON. RapidJSON reads the buffer as a C string, so it stops there and
 // the bytes after it are never looked at: a parser differential (JSON.parse refuses the same file).
-// Regression: json::parse now refuses a NUL byte up front.
+// Regression: json::parse refuses a NUL byte wherever it is, naming its position.
 TEST_CASE("json_nul_byte_does_not_end_the_document") {
   const ErrorCase cases[] = {
       {std::string("{\"a\":1}\0{\"b\":2}", 14), "json_syntax"},
       {std::string("{\"openapi\":\"3.0.0\"}\0garbage", 27), "json_syntax"},
+      {std::string("{\"a\":1}  \0", 11), "json_syntax"},
+      {std::string("{\"a\":\"x\0y\"}", 11), "json_syntax"},
+      {std::string("{\"a\":\0}", 7), "json_syntax"},
+      {std::string("\0{}", 3), "json_syntax"},
+      {std::string("[1,\n2\0]", 7), "json_syntax"},
   };
   check_errors(std::begin(cases), std::end(cases));
+  const Parsed inside = parse(std::string("{\"a\":\"x\0y\"}", 11));
+  CHECK(inside.status.error().message == "invalid JSON: a NUL byte");
+  CHECK(inside.status.error().where == "spec.json:1:8");
+  const Parsed trailing = parse(std::string("[1,\n2]\n\0", 9));
+  CHECK(trailing.status.error().message == "invalid JSON: a NUL byte");
+  CHECK(trailing.status.error().where == "spec.json:3:1");
+  CHECK(parse("{\"a\":\"x\\u0000y\"}").status.ok());  // an escaped NUL is text
 }
