@@ -22,12 +22,33 @@ namespace {
 using intake::Node;
 using intake::Trail;
 
-bool is_type_name(std::string_view t) {
-  return t == "string" || t == "number" || t == "integer" || t == "boolean" || t == "array" || t == "object" ||
-         t == "null" || t == "file";
+// The type named `t` as a static, NUL-terminated string ("file", Swagger 2.0's, is a string), or empty when
+// `t` names no type.
+std::string_view canonical_type(std::string_view t) {
+  for (std::string_view known : {"string", "number", "integer", "boolean", "array", "object", "null"}) {
+    if (t == known) return known;
+  }
+  return t == "file" ? std::string_view("string") : std::string_view();
 }
 
-bool value_matches(const json::Value& v, const std::string& type) {
+// The types a schema declares, in order and without repeats: at most the seven JSON Schema types.
+class TypeList {
+ public:
+  bool empty() const { return n_ == 0; }
+  std::size_t size() const { return n_; }
+  std::string_view front() const { return items_[0]; }
+  const std::string_view* begin() const { return items_; }
+  const std::string_view* end() const { return items_ + n_; }
+  void push_back(std::string_view t) {
+    if (n_ < 8) items_[n_++] = t;
+  }
+
+ private:
+  std::string_view items_[8];
+  std::size_t n_ = 0;
+};
+
+bool value_matches(const json::Value& v, std::string_view type) {
   if (type == "string") return v.IsString();
   if (type == "integer") return v.IsInt64() || v.IsUint64() || (v.IsDouble() && std::floor(v.GetDouble()) == v.GetDouble());
   if (type == "number") return v.IsNumber();
@@ -92,7 +113,7 @@ namespace {
 using Keywords = SchemaKeywords;
 
 // Keywords whose presence says which type a schema without `type` describes.
-std::string inferred_type(const Keywords& kw) {
+std::string_view inferred_type(const Keywords& kw) {
   if (kw[kProperties] || kw[kAdditionalProperties] || kw[kRequired] || kw[kPatternProperties] || kw[kMinProperties] ||
       kw[kMaxProperties]) {
     return "object";
@@ -126,15 +147,16 @@ std::string inferred_type(const Keywords& kw) {
 }
 
 // The `type` list of a schema (3.1 arrays included), without "null"; sets `nullable` when null is allowed.
-std::vector<std::string> declared_types(const Keywords& kw, bool& nullable) {
-  std::vector<std::string> types;
+TypeList declared_types(const Keywords& kw, bool& nullable) {
+  TypeList types;
   const json::Value* t = kw[kType];
   auto take = [&](const json::Value& item) {
     const std::string_view s = json::str(&item);
     if (s == "null") {
       nullable = true;
-    } else if (is_type_name(s) && std::find(types.begin(), types.end(), s) == types.end()) {
-      types.emplace_back(s == "file" ? std::string_view("string") : s);
+    } else if (const std::string_view type = canonical_type(s);
+               !type.empty() && std::find(types.begin(), types.end(), s) == types.end()) {
+      types.push_back(type);
     }
   };
   if (t != nullptr && t->IsString()) take(*t);
@@ -183,6 +205,7 @@ std::string describe_keywords(const Keywords& kw, std::size_t max_chars) {
     if (!text.empty()) text += " ";
     text += "File contents.";
   }
+  if (text::utf8_length(text) <= max_chars) return text;  // the usual case, without a copy
   return text::truncate_words(text, max_chars);
 }
 
@@ -268,12 +291,12 @@ void SchemaCache::own(json::Value& v, json::Allocator& a) const {
   if (fragment(v) != nullptr) v = copy(view(v), a);
 }
 
-const SchemaCache::Fragment* SchemaCache::find(const std::string& key) const {
+const SchemaCache::Fragment* SchemaCache::find(const Key& key) const {
   auto it = index_.find(key);
   return it == index_.end() ? nullptr : &fragments_[it->second];
 }
 
-json::Value SchemaCache::insert(const std::string& key, const json::Value& tree, std::size_t nodes, std::size_t cuts,
+json::Value SchemaCache::insert(const Key& key, const json::Value& tree, std::size_t nodes, std::size_t cuts,
                                 std::vector<std::string> notes) {
   if (const Fragment* existing = find(key)) return marker_of(*existing);
   const std::uint64_t i = fragments_.size();
@@ -350,9 +373,9 @@ std::string SchemaConverter::guess_type(Node node) {
     const Keywords kw(node.value);
     bool nullable = false;
     auto types = declared_types(kw, nullable);
-    if (!types.empty()) return types.front();
-    std::string inferred = inferred_type(kw);
-    if (!inferred.empty()) return inferred;
+    if (!types.empty()) return std::string(types.front());
+    const std::string_view inferred = inferred_type(kw);
+    if (!inferred.empty()) return std::string(inferred);
     const json::Value* next = nullptr;
     if (const json::Value* ref = kw[kRef]; ref && ref->IsString()) {
       Trail here{nullptr, {}, node.doc, {}};
@@ -410,7 +433,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
     if (!target) return target.error();
     const std::string& key = target.value()->key;
     const Node target_node{target.value()->doc, target.value()->value};
-    const bool cycle = std::find(ref_stack_.begin(), ref_stack_.end(), key) != ref_stack_.end();
+    const bool cycle = std::any_of(ref_stack_.begin(), ref_stack_.end(), [&](const std::string* k) { return *k == key; });
     json::Value out;
     if (cycle || static_cast<int>(ref_stack_.size()) >= opt_.max_ref_depth) {
       const std::string name = key.substr(key.rfind('/') + 1);
@@ -418,10 +441,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
                  : "$refs nested deeper than " + std::to_string(opt_.max_ref_depth) + " cut at " + key);
       out = placeholder(guess_type(target_node), std::string("A ") + name + " (recursive; not expanded further).");
     } else {
-      // The direction is the option that differs between the converters sharing a cache.
-      const std::string memo_key =
-          cache_ != nullptr ? key + '\n' + std::to_string(depth) + (opt_.direction == Direction::kInput ? "i" : "o")
-                            : std::string();
+      SchemaCache::Key memo_key{target.value(), depth, opt_.direction == Direction::kInput, {}};
       const SchemaCache::Fragment* hit = cache_ != nullptr ? cache_->find(memo_key) : nullptr;
       if (hit != nullptr && nodes_ + hit->nodes <= opt_.max_nodes) {
         nodes_ += hit->nodes;
@@ -430,10 +450,10 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
         // A conversion that cuts something depends on the walk's state too: the node budget used so far, the
         // nesting, the $refs being expanded. Under a key with that state it serves every walk arriving in the
         // same state: e.g. each tool whose output is the same large (hence cut) schema.
-        std::string state_key;
+        SchemaCache::Key state_key = memo_key;
         if (cache_ != nullptr) {
-          state_key = memo_key + '\n' + std::to_string(nodes_) + '\n' + std::to_string(recursion_);
-          for (const auto& k : ref_stack_) state_key += '\n' + k;
+          state_key.state = std::to_string(nodes_) + '\n' + std::to_string(recursion_);
+          for (const std::string* k : ref_stack_) state_key.state += '\n' + *k;
         }
         if (const SchemaCache::Fragment* same = cache_ != nullptr ? cache_->find(state_key) : nullptr) {
           nodes_ += same->nodes;
@@ -442,7 +462,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
           out = SchemaCache::marker_of(*same);
         } else {
           const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_, journal_before = journal_.size();
-          ref_stack_.push_back(key);
+          ref_stack_.push_back(&key);
           auto r = walk(target_node, at, depth);
           ref_stack_.pop_back();
           if (!r) return r.error();
@@ -475,9 +495,9 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
 Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaKeywords& kw, const Trail& at,
                                                         int depth) {
   bool nullable = false;
-  std::vector<std::string> types = declared_types(kw, nullable);
+  TypeList types = declared_types(kw, nullable);
   if (types.empty() && !has_composition(kw)) {
-    std::string inferred = inferred_type(kw);
+    const std::string_view inferred = inferred_type(kw);
     if (!inferred.empty()) types.push_back(inferred);
   }
   json::Value result;
@@ -600,8 +620,9 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
 }
 
 Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, const Trail& at, int depth,
-                                           const std::string& type) {
-  json::Value out = json::type_schema(type.c_str(), a_);
+                                           std::string_view type) {
+  json::Value out(rapidjson::kObjectType);
+  json::add(out, "type", type, a_);
   if (const json::Value* e = kw[kEnum]; e && e->IsArray()) {
     json::Value values(rapidjson::kArrayType);
     for (const auto& item : e->GetArray()) {
@@ -669,11 +690,11 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
     if (json::is_true(kw[kUniqueItems])) json::add(out, "uniqueItems", json::Value(true), a_);
   } else if (type == "object") {
     json::Value props(rapidjson::kObjectType);
-    std::set<std::string> kept;
+    std::vector<std::string_view> kept;  // names of the properties kept, sorted below
     if (const json::Value* p = kw[kProperties]; p && p->IsObject()) {
       Trail props_trail = at.child("properties");
       for (const auto& m : p->GetObject()) {
-        const std::string name(json::str(&m.name));
+        const std::string_view name = json::str(&m.name);
         Trail prop_trail = props_trail.child(name);
         // readOnly properties are not sent in requests; writeOnly ones never come back.
         auto peek = store_.deref(Node{node.doc, &m.value}, prop_trail);
@@ -683,17 +704,23 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
         auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1);
         if (!r) return r;
         props.AddMember(json::make_string(name, a_), std::move(r.value()), a_);
-        kept.insert(name);
+        kept.push_back(name);
       }
     }
+    std::sort(kept.begin(), kept.end());
     const bool has_props = !props.ObjectEmpty();
     if (has_props) json::add(out, "properties", std::move(props), a_);
     if (const json::Value* req = kw[kRequired]; req && req->IsArray()) {
       json::Value list(rapidjson::kArrayType);
-      std::set<std::string> seen;
+      std::vector<bool> listed(kept.size());
       for (const auto& r : req->GetArray()) {
-        const std::string name(json::str(&r));
-        if (kept.count(name) && seen.insert(name).second) list.PushBack(json::make_string(name, a_), a_);
+        const std::string_view name = json::str(&r);
+        const auto at_name = std::lower_bound(kept.begin(), kept.end(), name);
+        if (at_name == kept.end() || *at_name != name) continue;
+        // Duplicate property names share a slot: the first occurrence in `kept` stands for all.
+        auto slot = listed.begin() + (at_name - kept.begin());
+        if (!*slot) list.PushBack(json::make_string(name, a_), a_);
+        *slot = true;
       }
       if (!list.Empty()) json::add(out, "required", std::move(list), a_);
     }

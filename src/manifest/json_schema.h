@@ -67,9 +67,20 @@ class SchemaCache {
   // The same, compact, appended to `out`.
   void write_compact(const json::Value& v, rapidjson::StringBuffer& out) const;
 
-  const Fragment* find(const std::string& key) const;
+  // What a conversion of a `$ref` target depends on: the target, the depth, the direction and, for one that
+  // cut something, the walk's state (empty for the others).
+  struct Key {
+    const intake::RefTarget* target;
+    int depth;
+    bool input;
+    std::string state;
+    bool operator==(const Key& o) const {
+      return target == o.target && depth == o.depth && input == o.input && state == o.state;
+    }
+  };
+  const Fragment* find(const Key& key) const;
   // Keeps a copy of `tree` under `key` and returns its marker (a value referring to the cache).
-  json::Value insert(const std::string& key, const json::Value& tree, std::size_t nodes, std::size_t cuts = 0,
+  json::Value insert(const Key& key, const json::Value& tree, std::size_t nodes, std::size_t cuts = 0,
                      std::vector<std::string> notes = {});
   static json::Value marker_of(const Fragment& f);
 
@@ -79,7 +90,13 @@ class SchemaCache {
   friend class SplicingWriter;
 
   json::Allocator alloc_;
-  std::unordered_map<std::string, std::size_t> index_;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return std::hash<const void*>()(k.target) ^ (static_cast<std::size_t>(k.depth) * 0x9E3779B97F4A7C15ull) ^
+             (k.input ? 0x5bd1e995u : 0u) ^ std::hash<std::string>()(k.state);
+    }
+  };
+  std::unordered_map<Key, std::size_t, KeyHash> index_;
   std::deque<Fragment> fragments_;  // stable addresses: markers point at their Fragment's bytes
 };
 
@@ -107,7 +124,7 @@ class SchemaConverter {
   Result<json::Value> walk_object_schema(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at,
                                          int depth);
   Result<json::Value> typed(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at, int depth,
-                            const std::string& type);
+                            std::string_view type);
   Result<json::Value> merge_all_of(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at, int depth);
   std::string guess_type(intake::Node node);
   // `stable`: the cut depends only on the target and the depth (both in the cache key), not on the path
@@ -126,7 +143,7 @@ class SchemaConverter {
   json::Allocator& a_;
   SchemaOptions opt_;
   SchemaCache* cache_;
-  std::vector<std::string> ref_stack_;
+  std::vector<const std::string*> ref_stack_;  // keys of the $ref targets being expanded (owned by the store)
   std::vector<std::string> notes_;
   std::vector<std::string> journal_;  // every note() call, duplicates included (what a cached walk replays)
   std::size_t nodes_ = 0;
