@@ -26,6 +26,7 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
                        std::vector<Parameter>& out, std::vector<std::string>& notes) {
   if (!list || !list.value->IsArray()) return Ok{};
   std::unordered_map<std::string, std::size_t> positions;  // "in\nname" -> index in `out`
+  const std::string list_pointer = at.pointer();  // + "/<index>" for each entry (indexes need no escaping)
   rapidjson::SizeType i = 0;
   for (const auto& entry : list.value->GetArray()) {
     const std::string index = std::to_string(i++);
@@ -39,7 +40,7 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
     param.in = std::string(json::str(json::get(p.value, "in")));
     param.required = json::is_true(json::get(p.value, "required")) || param.in == "path";
     param.node = p;
-    param.pointer = here.pointer();
+    param.pointer = list_pointer + '/' + index;
     if (param.name.empty() || param.in.empty()) {
       notes.push_back("parameter without name or location ignored at " + here.where());
       continue;
