@@ -36,7 +36,7 @@ struct SchemaOptions {
 // that points into this cache), so a use costs neither a copy of the tree nor, once its text exists, a second
 // serialisation: write() splices the fragment's text. A conversion that cut nothing depends only on its target
 // and depth; one that cut something (a cycle, the node budget) also on the walk's state, which its key then
-// includes. Keys include the direction, the option that differs between the converters of one manifest.
+// includes. One cache serves one input and one output SchemaOptions (the key tells the two directions apart).
 class SchemaCache {
  public:
   static constexpr std::size_t kMarkerSize = 9;
@@ -148,7 +148,7 @@ class SchemaConverter {
   std::vector<std::string> journal_;  // every note() call, duplicates included (what a cached walk replays)
   std::size_t nodes_ = 0;
   int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)
-  std::size_t unstable_cuts_ = 0;  // cycle/size cuts: results containing one are not cached
+  std::size_t unstable_cuts_ = 0;  // cycle/size cuts: results containing one are cached under the walk's state
 };
 
 // The description text of a schema or parameter: description, else title; format appended as a sentence.
