@@ -296,12 +296,12 @@ const SchemaCache::Fragment* SchemaCache::find(const Key& key) const {
   return it == index_.end() ? nullptr : &fragments_[it->second];
 }
 
-json::Value SchemaCache::insert(const Key& key, const json::Value& tree, std::size_t nodes, std::size_t cuts,
+json::Value SchemaCache::insert(const Key& key, json::Value&& tree, std::size_t nodes, std::size_t cuts,
                                 std::vector<std::string> notes) {
   if (const Fragment* existing = find(key)) return marker_of(*existing);
   const std::uint64_t i = fragments_.size();
   Fragment& f = fragments_.emplace_back();
-  f.tree = copy(tree, alloc_);
+  f.tree = std::move(tree);
   f.nodes = nodes;
   f.cuts = cuts;
   f.notes = std::move(notes);
@@ -340,7 +340,7 @@ void SchemaCache::write_compact(const json::Value& v, rapidjson::StringBuffer& o
 
 // ------------------------------------------------------------------------------------ SchemaConverter
 
-json::Value SchemaConverter::any_value() { return json::any_value_schema(a_); }
+json::Value SchemaConverter::any_value() { return json::any_value_schema(*a_); }
 
 void SchemaConverter::note(std::string text) {
   if (cache_ != nullptr) journal_.push_back(text);
@@ -351,20 +351,20 @@ void SchemaConverter::set_description(json::Value& schema, std::string text) {
   if (text.empty() || !view(schema).IsObject()) return;
   owned(schema);
   if (json::Value* d = const_cast<json::Value*>(json::get(schema, "description"))) {
-    *d = json::make_string(text, a_);
+    *d = json::make_string(text, *a_);
   } else {
-    json::add(schema, "description", text, a_);
+    json::add(schema, "description", text, *a_);
   }
 }
 
 json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why, bool stable) {
   if (!stable) ++unstable_cuts_;
-  json::Value v = json::type_schema(type.c_str(), a_);
+  json::Value v = json::type_schema(type.c_str(), *a_);
   if (type == "array") {
-    json::Value items = json::type_schema("object", a_);
-    json::add(v, "items", std::move(items), a_);
+    json::Value items = json::type_schema("object", *a_);
+    json::add(v, "items", std::move(items), *a_);
   }
-  if (!why.empty()) json::add(v, "description", why, a_);
+  if (!why.empty()) json::add(v, "description", why, *a_);
   return v;
 }
 
@@ -462,15 +462,29 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
           out = SchemaCache::marker_of(*same);
         } else {
           const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_, journal_before = journal_.size();
-          ref_stack_.push_back(&key);
-          auto r = walk(target_node, at, depth);
-          ref_stack_.pop_back();
+          // With a cache, the target's tree is built in the cache's arena: it becomes the fragment as it is.
+          struct Expanding {
+            SchemaConverter& c;
+            json::Allocator* const arena;
+            Expanding(SchemaConverter& conv, const std::string* k) : c(conv), arena(conv.a_) {
+              c.ref_stack_.push_back(k);
+              if (c.cache_ != nullptr) c.a_ = &c.cache_->arena();
+            }
+            ~Expanding() {
+              c.ref_stack_.pop_back();
+              c.a_ = arena;
+            }
+          };
+          Result<json::Value> r = [&] {
+            Expanding expanding(*this, &key);
+            return walk(target_node, at, depth);
+          }();
           if (!r) return r.error();
           out = std::move(r.value());
           if (cache_ != nullptr && unstable_cuts_ == cuts_before) {
-            out = cache_->insert(memo_key, out, nodes_ - nodes_before);
+            out = cache_->insert(memo_key, std::move(out), nodes_ - nodes_before);
           } else if (cache_ != nullptr) {
-            out = cache_->insert(state_key, out, nodes_ - nodes_before, unstable_cuts_ - cuts_before,
+            out = cache_->insert(state_key, std::move(out), nodes_ - nodes_before, unstable_cuts_ - cuts_before,
                                  std::vector<std::string>(journal_.begin() + static_cast<std::ptrdiff_t>(journal_before),
                                                           journal_.end()));
           }
@@ -481,10 +495,10 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
     if (const std::string d = describe_keywords(kw, opt_.max_description); !d.empty()) set_description(out, d);
     if (json::is_true(kw[kNullable]) && view(out).IsObject()) {
       json::Value branches(rapidjson::kArrayType);
-      branches.PushBack(out, a_);
-      branches.PushBack(json::type_schema("null", a_), a_);
+      branches.PushBack(out, *a_);
+      branches.PushBack(json::type_schema("null", *a_), *a_);
       json::Value wrapped(rapidjson::kObjectType);
-      json::add(wrapped, "anyOf", std::move(branches), a_);
+      json::add(wrapped, "anyOf", std::move(branches), *a_);
       return wrapped;
     }
     return out;
@@ -537,27 +551,27 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
             seen.MemberCount() == 1) {
           // anyOf inside anyOf: flatten
           owned(branch);
-          for (auto& inner : branch["anyOf"].GetArray()) branches.PushBack(inner, a_);
+          for (auto& inner : branch["anyOf"].GetArray()) branches.PushBack(inner, *a_);
           continue;
         }
         if (parent.IsObject() && is_plain_object_schema(seen)) {
           // Parent properties apply to every alternative.
           owned(branch);
           json::Value& props = branch.HasMember("properties") ? branch["properties"]
-                                                              : (json::add(branch, "properties", json::Value(rapidjson::kObjectType), a_), branch["properties"]);
+                                                              : (json::add(branch, "properties", json::Value(rapidjson::kObjectType), *a_), branch["properties"]);
           if (const json::Value* parent_props = json::get(parent, "properties")) {
             for (const auto& m : parent_props->GetObject()) {
-              if (!props.HasMember(m.name)) props.AddMember(json::clone(m.name, a_), copy(m.value), a_);
+              if (!props.HasMember(m.name)) props.AddMember(json::clone(m.name, *a_), copy(m.value), *a_);
             }
           }
         }
-        branches.PushBack(branch, a_);
+        branches.PushBack(branch, *a_);
       }
       if (branches.Size() == 1) {
         result = std::move(branches[0]);
       } else {
         result.SetObject();
-        json::add(result, "anyOf", std::move(branches), a_);
+        json::add(result, "anyOf", std::move(branches), *a_);
       }
       if (const json::Value* disc = kw[kDiscriminator]) {
         const std::string_view prop = json::str(json::get(disc, "propertyName"));
@@ -579,12 +593,12 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
       if (!r) return r;
       json::Value branch = std::move(r.value());
       branch.RemoveMember("description");
-      branches.PushBack(branch, a_);
+      branches.PushBack(branch, *a_);
     }
     result.SetObject();
-    json::add(result, "anyOf", std::move(branches), a_);
+    json::add(result, "anyOf", std::move(branches), *a_);
   } else if (nullable) {
-    result = json::type_schema("null", a_);
+    result = json::type_schema("null", *a_);
     nullable = false;
   } else {
     result = any_value();
@@ -595,26 +609,26 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
     const json::Value& seen = view(result);
     if (seen.IsObject() && seen.MemberCount() == 1 && seen.HasMember("anyOf")) {
       owned(result);
-      for (auto& b : result["anyOf"].GetArray()) branches.PushBack(b, a_);
+      for (auto& b : result["anyOf"].GetArray()) branches.PushBack(b, *a_);
     } else {
       if (seen.IsObject() && seen.HasMember("description")) {
         owned(result);
         result.RemoveMember("description");
       }
-      branches.PushBack(result, a_);
+      branches.PushBack(result, *a_);
     }
-    branches.PushBack(json::type_schema("null", a_), a_);
+    branches.PushBack(json::type_schema("null", *a_), *a_);
     result.SetObject();
-    json::add(result, "anyOf", std::move(branches), a_);
+    json::add(result, "anyOf", std::move(branches), *a_);
   }
   if (!view(result).HasMember("description")) set_description(result, describe_keywords(kw, opt_.max_description));
   if (const std::string_view title = json::str(kw[kTitle]); !title.empty() && !view(result).HasMember("title")) {
     owned(result);
-    json::add(result, "title", text::truncate_words(text::normalize_whitespace(title), 200), a_);
+    json::add(result, "title", text::truncate_words(text::normalize_whitespace(title), 200), *a_);
   }
   if (json::is_true(kw[kDeprecated]) && !view(result).HasMember("deprecated")) {
     owned(result);
-    json::add(result, "deprecated", json::Value(true), a_);
+    json::add(result, "deprecated", json::Value(true), *a_);
   }
   return result;
 }
@@ -622,42 +636,42 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
 Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, const Trail& at, int depth,
                                            std::string_view type) {
   json::Value out(rapidjson::kObjectType);
-  json::add(out, "type", type, a_);
+  json::add(out, "type", type, *a_);
   if (const json::Value* e = kw[kEnum]; e && e->IsArray()) {
     json::Value values(rapidjson::kArrayType);
     for (const auto& item : e->GetArray()) {
-      if (value_matches(item, type)) values.PushBack(json::clone(item, a_), a_);
+      if (value_matches(item, type)) values.PushBack(json::clone(item, *a_), *a_);
     }
-    if (!values.Empty()) json::add(out, "enum", std::move(values), a_);
+    if (!values.Empty()) json::add(out, "enum", std::move(values), *a_);
   }
   if (const json::Value* c = kw[kConst]; c && value_matches(*c, type)) {
-    json::add(out, "const", json::clone(*c, a_), a_);
+    json::add(out, "const", json::clone(*c, *a_), *a_);
   }
   if (const json::Value* d = kw[kDefault]; d && value_matches(*d, type)) {
-    json::add(out, "default", json::clone(*d, a_), a_);
+    json::add(out, "default", json::clone(*d, *a_), *a_);
   }
   {
     json::Value examples(rapidjson::kArrayType);
     auto take = [&](const json::Value& ex) {
       if (examples.Size() < 3 && value_matches(ex, type) && !ex.IsObject() && !ex.IsArray() &&
           (!ex.IsString() || ex.GetStringLength() <= 200)) {
-        examples.PushBack(json::clone(ex, a_), a_);
+        examples.PushBack(json::clone(ex, *a_), *a_);
       }
     };
     if (const json::Value* ex = kw[kExamples]; ex && ex->IsArray()) {
       for (const auto& item : ex->GetArray()) take(item);
     }
     if (const json::Value* ex = kw[kExample]) take(*ex);
-    if (!examples.Empty()) json::add(out, "examples", std::move(examples), a_);
+    if (!examples.Empty()) json::add(out, "examples", std::move(examples), *a_);
   }
 
   if (type == "string") {
     for (Keyword k : {kMinLength, kMaxLength}) {
-      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, a_), a_);
+      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, *a_), *a_);
     }
     if (const json::Value* p = kw[kPattern]; p && p->IsString()) {
       if (is_valid_js_unicode_regex(json::str(p))) {
-        json::add(out, "pattern", json::clone(*p, a_), a_);
+        json::add(out, "pattern", json::clone(*p, *a_), *a_);
       } else {
         note("pattern that is not valid ECMAScript dropped at " + at.where());
       }
@@ -667,12 +681,12 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
     const json::Value* max = kw[kMaximum];
     const json::Value* xmin = kw[kExclusiveMinimum];
     const json::Value* xmax = kw[kExclusiveMaximum];
-    if (min && min->IsNumber()) json::add(out, xmin && xmin->IsBool() && xmin->GetBool() ? "exclusiveMinimum" : "minimum", json::clone(*min, a_), a_);
-    if (max && max->IsNumber()) json::add(out, xmax && xmax->IsBool() && xmax->GetBool() ? "exclusiveMaximum" : "maximum", json::clone(*max, a_), a_);
-    if (xmin && xmin->IsNumber()) json::add(out, "exclusiveMinimum", json::clone(*xmin, a_), a_);
-    if (xmax && xmax->IsNumber()) json::add(out, "exclusiveMaximum", json::clone(*xmax, a_), a_);
+    if (min && min->IsNumber()) json::add(out, xmin && xmin->IsBool() && xmin->GetBool() ? "exclusiveMinimum" : "minimum", json::clone(*min, *a_), *a_);
+    if (max && max->IsNumber()) json::add(out, xmax && xmax->IsBool() && xmax->GetBool() ? "exclusiveMaximum" : "maximum", json::clone(*max, *a_), *a_);
+    if (xmin && xmin->IsNumber()) json::add(out, "exclusiveMinimum", json::clone(*xmin, *a_), *a_);
+    if (xmax && xmax->IsNumber()) json::add(out, "exclusiveMaximum", json::clone(*xmax, *a_), *a_);
     if (const json::Value* m = kw[kMultipleOf]; m && m->IsNumber() && m->GetDouble() > 0) {
-      json::add(out, "multipleOf", json::clone(*m, a_), a_);
+      json::add(out, "multipleOf", json::clone(*m, *a_), *a_);
     }
   } else if (type == "array") {
     const json::Value* items = kw[kItems];
@@ -680,14 +694,14 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
     if (items != nullptr && (items->IsObject() || items->IsBool())) {
       auto r = walk(Node{node.doc, items}, at.child("items"), depth + 1);
       if (!r) return r;
-      json::add(out, "items", std::move(r.value()), a_);
+      json::add(out, "items", std::move(r.value()), *a_);
     } else {
-      json::add(out, "items", any_value(), a_);
+      json::add(out, "items", any_value(), *a_);
     }
     for (Keyword k : {kMinItems, kMaxItems}) {
-      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, a_), a_);
+      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, *a_), *a_);
     }
-    if (json::is_true(kw[kUniqueItems])) json::add(out, "uniqueItems", json::Value(true), a_);
+    if (json::is_true(kw[kUniqueItems])) json::add(out, "uniqueItems", json::Value(true), *a_);
   } else if (type == "object") {
     json::Value props(rapidjson::kObjectType);
     std::vector<std::string_view> kept;  // names of the properties kept, sorted below
@@ -703,13 +717,13 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
         if (json::is_true(json::get(&m.value, skip)) || json::is_true(json::get(peek.value().value, skip))) continue;
         auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1);
         if (!r) return r;
-        props.AddMember(json::make_string(name, a_), std::move(r.value()), a_);
+        props.AddMember(json::make_string(name, *a_), std::move(r.value()), *a_);
         kept.push_back(name);
       }
     }
     std::sort(kept.begin(), kept.end());
     const bool has_props = !props.ObjectEmpty();
-    if (has_props) json::add(out, "properties", std::move(props), a_);
+    if (has_props) json::add(out, "properties", std::move(props), *a_);
     if (const json::Value* req = kw[kRequired]; req && req->IsArray()) {
       json::Value list(rapidjson::kArrayType);
       std::vector<bool> listed(kept.size());
@@ -719,25 +733,25 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
         if (at_name == kept.end() || *at_name != name) continue;
         // Duplicate property names share a slot: the first occurrence in `kept` stands for all.
         auto slot = listed.begin() + (at_name - kept.begin());
-        if (!*slot) list.PushBack(json::make_string(name, a_), a_);
+        if (!*slot) list.PushBack(json::make_string(name, *a_), *a_);
         *slot = true;
       }
-      if (!list.Empty()) json::add(out, "required", std::move(list), a_);
+      if (!list.Empty()) json::add(out, "required", std::move(list), *a_);
     }
     const json::Value* extra = kw[kAdditionalProperties];
     if (extra != nullptr && extra->IsObject() && !extra->ObjectEmpty()) {
       auto r = walk(Node{node.doc, extra}, at.child("additionalProperties"), depth + 1);
       if (!r) return r;
-      json::add(out, "additionalProperties", std::move(r.value()), a_);
+      json::add(out, "additionalProperties", std::move(r.value()), *a_);
     } else if (extra != nullptr && extra->IsBool() && !extra->GetBool()) {
-      json::add(out, "additionalProperties", json::Value(false), a_);
+      json::add(out, "additionalProperties", json::Value(false), *a_);
     } else if (extra != nullptr) {
-      json::add(out, "additionalProperties", json::Value(true), a_);  // explicitly open
+      json::add(out, "additionalProperties", json::Value(true), *a_);  // explicitly open
     } else if (opt_.direction == Direction::kInput && has_props) {
-      json::add(out, "additionalProperties", json::Value(false), a_);
+      json::add(out, "additionalProperties", json::Value(false), *a_);
     }
     for (Keyword k : {kMinProperties, kMaxProperties}) {
-      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, a_), a_);
+      if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, *a_), *a_);
     }
   }
   return out;
@@ -775,13 +789,13 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const SchemaKeyword
         owned(p);
         p.RemoveMember("additionalProperties");  // each member sees only its own properties
       }
-      list_out.PushBack(p, a_);
+      list_out.PushBack(p, *a_);
     }
     json::Value out(rapidjson::kObjectType);
-    json::add(out, "allOf", std::move(list_out), a_);
+    json::add(out, "allOf", std::move(list_out), *a_);
     return out;
   }
-  json::Value out = json::type_schema("object", a_);
+  json::Value out = json::type_schema("object", *a_);
   json::Value props(rapidjson::kObjectType);
   json::Value required(rapidjson::kArrayType);
   std::set<std::string> required_seen;
@@ -796,13 +810,13 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const SchemaKeyword
         if (existing != props.MemberEnd()) {
           existing->value = copy(m.value);  // the more specific (later) definition wins
         } else {
-          props.AddMember(json::clone(m.name, a_), copy(m.value), a_);
+          props.AddMember(json::clone(m.name, *a_), copy(m.value), *a_);
         }
       }
     }
     if (p.HasMember("required")) {
       for (const auto& r : p["required"].GetArray()) {
-        if (required_seen.insert(std::string(json::str(&r))).second) required.PushBack(json::clone(r, a_), a_);
+        if (required_seen.insert(std::string(json::str(&r))).second) required.PushBack(json::clone(r, *a_), *a_);
       }
     }
     if (p.HasMember("additionalProperties") && !p["additionalProperties"].IsFalse() && extra.IsNull()) {
@@ -810,14 +824,14 @@ Result<json::Value> SchemaConverter::merge_all_of(Node node, const SchemaKeyword
     }
   }
   const bool has_props = !props.ObjectEmpty();
-  if (has_props) json::add(out, "properties", std::move(props), a_);
-  if (!required.Empty()) json::add(out, "required", std::move(required), a_);
+  if (has_props) json::add(out, "properties", std::move(props), *a_);
+  if (!required.Empty()) json::add(out, "required", std::move(required), *a_);
   if (!extra.IsNull()) {
-    json::add(out, "additionalProperties", std::move(extra), a_);
+    json::add(out, "additionalProperties", std::move(extra), *a_);
   } else if (opt_.direction == Direction::kInput && has_props) {
-    json::add(out, "additionalProperties", json::Value(false), a_);
+    json::add(out, "additionalProperties", json::Value(false), *a_);
   }
-  if (!description.empty()) json::add(out, "description", description, a_);
+  if (!description.empty()) json::add(out, "description", description, *a_);
   return out;
 }
 

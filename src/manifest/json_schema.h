@@ -79,9 +79,12 @@ class SchemaCache {
     }
   };
   const Fragment* find(const Key& key) const;
-  // Keeps a copy of `tree` under `key` and returns its marker (a value referring to the cache).
-  json::Value insert(const Key& key, const json::Value& tree, std::size_t nodes, std::size_t cuts = 0,
+  // Keeps `tree`, which must be allocated from arena(), under `key` and returns its marker (a value referring
+  // to the cache).
+  json::Value insert(const Key& key, json::Value&& tree, std::size_t nodes, std::size_t cuts = 0,
                      std::vector<std::string> notes = {});
+  // The arena fragments live in: a conversion meant for insert() builds its tree here.
+  json::Allocator& arena() { return alloc_; }
   static json::Value marker_of(const Fragment& f);
 
  private:
@@ -106,7 +109,7 @@ class SchemaConverter {
  public:
   SchemaConverter(intake::DocumentStore& store, json::Allocator& out, SchemaOptions options,
                   SchemaCache* cache = nullptr)
-      : store_(store), a_(out), opt_(options), cache_(cache) {}
+      : store_(store), a_(&out), opt_(options), cache_(cache) {}
 
   // Converts the schema at `schema` (reported at `at`). Fails only on unresolvable `$ref`s; cycles, depth and
   // size are cut with a typed placeholder and a note. With a cache, the result (and any part of it) may be a
@@ -135,12 +138,13 @@ class SchemaConverter {
   // Markers (see SchemaCache) in converted trees: read through view(), mutate only after owned(), copy with copy().
   const json::Value& view(const json::Value& v) const { return cache_ != nullptr ? cache_->view(v) : v; }
   void owned(json::Value& v) {
-    if (cache_ != nullptr) cache_->own(v, a_);
+    if (cache_ != nullptr) cache_->own(v, *a_);
   }
-  json::Value copy(const json::Value& v) { return cache_ != nullptr ? cache_->copy(v, a_) : json::clone(v, a_); }
+  json::Value copy(const json::Value& v) { return cache_ != nullptr ? cache_->copy(v, *a_) : json::clone(v, *a_); }
 
   intake::DocumentStore& store_;
-  json::Allocator& a_;
+  json::Allocator* a_;  // where converted trees are allocated: the caller's arena, or the cache's while a
+                        // `$ref` target is converted (its tree then becomes a fragment without a copy)
   SchemaOptions opt_;
   SchemaCache* cache_;
   std::vector<const std::string*> ref_stack_;  // keys of the $ref targets being expanded (owned by the store)
