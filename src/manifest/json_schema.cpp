@@ -313,10 +313,15 @@ json::Value SchemaCache::insert(const Key& key, json::Value&& tree, std::size_t 
 
 const std::string& SchemaCache::text_of(const Fragment& f) const {
   if (f.text.empty()) {
-    rapidjson::StringBuffer buffer;
+    // Writing a fragment writes the fragments it holds first: one scratch buffer per level, kept (and
+    // grown) across fragments.
+    if (scratch_depth_ == scratch_.size()) scratch_.push_back(std::make_unique<rapidjson::StringBuffer>());
+    rapidjson::StringBuffer& buffer = *scratch_[scratch_depth_++];
+    buffer.Clear();
     SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(buffer, *this);
     f.tree.Accept(writer);
     f.text.assign(buffer.GetString(), buffer.GetSize());
+    --scratch_depth_;
   }
   return f.text;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -101,6 +102,8 @@ class SchemaCache {
   };
   std::unordered_map<Key, std::size_t, KeyHash> index_;
   std::deque<Fragment> fragments_;  // stable addresses: markers point at their Fragment's bytes
+  mutable std::vector<std::unique_ptr<rapidjson::StringBuffer>> scratch_;  // text_of's buffers, one per nesting
+  mutable std::size_t scratch_depth_ = 0;
 };
 
 class SchemaKeywords;  // the keywords of one schema, found in one pass (json_schema.cpp)

@@ -611,6 +611,7 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   json::Allocator scratch;
   ToolBuilder builder(spec, scratch);
   const std::size_t max_bytes = spec.store->bundle().limits().max_manifest_bytes;
+  constexpr std::size_t kSizeSample = 32;  // tools written before the buffer is sized for the rest
   std::size_t total_bytes = 0;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto tool = builder.build(ops[i], names[i]);
@@ -623,6 +624,12 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
       const std::size_t before = compact.GetSize();
       builder.write_compact(tool.value(), compact);
       total_bytes += compact.GetSize() - before;
+      if (i + 1 == kSizeSample && ops.size() > kSizeSample) {
+        // Room for the rest at the average size so far, plus a quarter: the buffer grows by half each time it
+        // is full, copying everything written (in wasm a copy of megabytes is not free).
+        const std::size_t rest = (ops.size() - kSizeSample) * (total_bytes / kSizeSample);
+        compact.Reserve(std::min(rest + rest / 4, max_bytes));
+      }
     }
     scratch.Clear();
     // Inlined schemas are copied into every tool that uses them: a small spec can ask for a huge manifest.
