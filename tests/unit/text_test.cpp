@@ -130,6 +130,37 @@ TEST_CASE("utf8_length counts code points") {
   }
 }
 
+TEST_CASE("utf8_length and invalid_utf8_offset agree with byte-by-byte references at every offset") {
+  // Both take words of 8 (and 32) bytes at a time: put each kind of byte at every position of texts long
+  // enough to cross several words, and compare with plain byte loops.
+  auto length_ref = [](const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  const std::string pieces[] = {"\xC3\xA9", "\xE6\x97\xA5", "\xF0\x9F\x98\x80", "\x80", "\xFF", "\xC3", "\xED\xA0\x80"};
+  const bool valid[] = {true, true, true, false, false, false, false};
+  for (std::size_t len : {0u, 7u, 8u, 31u, 32u, 33u, 70u}) {
+    const std::string ascii(len, 'a');
+    CHECK(text::utf8_length(ascii) == len);
+    CHECK(text::invalid_utf8_offset(ascii) == std::string_view::npos);
+    for (std::size_t at = 0; at <= len; ++at) {
+      for (std::size_t k = 0; k < std::size(pieces); ++k) {
+        const std::string s = ascii.substr(0, at) + pieces[k] + ascii.substr(at);
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(k);
+        REQUIRE(text::utf8_length(s) == length_ref(s));
+        REQUIRE(text::invalid_utf8_offset(s) == (valid[k] ? std::string_view::npos : at));
+        // Two of them, the second one past a few words.
+        const std::string twice = s + std::string(40, 'b') + pieces[k];
+        REQUIRE(text::utf8_length(twice) == length_ref(twice));
+        REQUIRE(text::invalid_utf8_offset(twice) == (valid[k] ? std::string_view::npos : at));
+      }
+    }
+  }
+}
+
 TEST_CASE("line_col: 1-based, columns in code points, offset clamped") {
   struct Case {
     std::string input;
