@@ -129,17 +129,58 @@ std::string join(const std::vector<std::string>& words, std::string_view sep) {
 }
 
 namespace {
+// Eight bytes at a time, one bit (bit 7 of each byte) per byte that is whitespace or a control character
+// (<= 0x20), and per byte that is a control character other than a line break. Bytes >= 0x80 are neither.
+struct SpaceBits {
+  uint64_t space;    // bytes <= 0x20
+  uint64_t control;  // bytes < 0x20 other than '\n'
+};
+SpaceBits space_bits(const char* p) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull, kLow7 = 0x7F7F7F7F7F7F7F7Full;
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  const uint64_t t = x & kLow7;
+  const uint64_t space = ~((t + 0x5F5F5F5F5F5F5F5Full) | x) & kHigh;  // t + 0x5F reaches bit 7 iff t >= 0x21
+  if (space == 0) return {0, 0};
+  const uint64_t control = ~((t + 0x6060606060606060ull) | x) & kHigh;  // iff t < 0x20
+  const uint64_t y = x ^ 0x0A0A0A0A0A0A0A0Aull;                        // zero bytes where x is '\n'
+  const uint64_t newline = ~(((y & kLow7) + kLow7) | y) & kHigh;
+  return {space, control & ~newline};
+}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+constexpr bool kWords = true;  // the first byte of a word is its lowest
+#else
+constexpr bool kWords = false;
+#endif
+
 // True when normalize_whitespace(s) == s, as for most descriptions: no control character but single line
 // breaks, no whitespace at either end or next to other whitespace. Conservative (a blank line between
-// paragraphs takes the full pass). One comparison per byte in the usual case.
+// paragraphs takes the full pass).
 bool is_normalized(std::string_view s) {
-  unsigned char prev = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  const std::size_t n = s.size();
+  if (n == 0) return true;
+  if (static_cast<unsigned char>(s[0]) <= ' ' || static_cast<unsigned char>(s[n - 1]) <= ' ') return false;
+  std::size_t i = 0;
+  bool after_space = false;  // the byte before i is whitespace
+  if constexpr (kWords) {
+    for (; i + 8 <= n; i += 8) {
+      const SpaceBits b = space_bits(s.data() + i);
+      if (b.space == 0) {
+        after_space = false;
+        continue;
+      }
+      if (b.control != 0 || (b.space & (b.space << 8)) != 0 || (after_space && (b.space & 0x80) != 0)) return false;
+      after_space = (b.space >> 63) != 0;
+    }
+  }
+  for (; i < n; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c <= ' ') {
-      if ((c != ' ' && c != '\n') || prev <= ' ' || i + 1 == s.size()) return false;
+      if ((c != ' ' && c != '\n') || after_space) return false;
+      after_space = true;
+    } else {
+      after_space = false;
     }
-    prev = c;
   }
   return true;
 }
@@ -154,31 +195,40 @@ std::string normalize_whitespace(std::string_view s) {
   int newlines = 0;  // line breaks since the last visible character
   bool space = false;
   bool any = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  const std::size_t size = s.size();
+  for (std::size_t i = 0; i < size;) {
     const char c = s[i];
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-      ++newlines;
+    if (static_cast<unsigned char>(c) > ' ') {
+      if (any) {
+        if (newlines > 0) {
+          out[n++] = '\n';
+          if (newlines > 1) out[n++] = '\n';  // at most one blank line in a row
+        } else if (space) {
+          out[n++] = ' ';
+        }
+      }
+      // The run of visible bytes up to the next whitespace or control byte.
+      std::size_t j = i + 1;
+      if constexpr (kWords) {
+        while (j + 8 <= size && space_bits(s.data() + j).space == 0) j += 8;
+      }
+      while (j < size && static_cast<unsigned char>(s[j]) > ' ') ++j;
+      std::memcpy(&out[n], s.data() + i, j - i);
+      n += j - i;
+      i = j;
+      any = true;
+      newlines = 0;
       space = false;
       continue;
     }
-    if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < size && s[i + 1] == '\n') ++i;
+      ++newlines;
+      space = false;
+    } else if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
       space = true;
-      continue;
-    }
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // other control characters mean nothing here
-    if (any) {
-      if (newlines > 0) {
-        out[n++] = '\n';
-        if (newlines > 1) out[n++] = '\n';  // at most one blank line in a row
-      } else if (space) {
-        out[n++] = ' ';
-      }
-    }
-    out[n++] = c;
-    any = true;
-    newlines = 0;
-    space = false;
+    }  // other control characters mean nothing here
+    ++i;
   }
   out.resize(n);
   return out;
