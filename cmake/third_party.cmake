@@ -19,14 +19,41 @@ foreach(hdr nlohmann rapidjson doctest)
   if(NOT EXISTS /usr/include/${hdr})
     message(FATAL_ERROR "/usr/include/${hdr} is missing: run `sh scripts/setup.sh` first")
   endif()
-  if(NOT EXISTS ${SMELTSEC_SHIM}/${hdr})
+  if(NOT EXISTS ${SMELTSEC_SHIM}/${hdr} AND NOT hdr STREQUAL "rapidjson")
     file(CREATE_LINK /usr/include/${hdr} ${SMELTSEC_SHIM}/${hdr} SYMBOLIC)
   endif()
 endforeach()
+# RapidJSON 1.1's SSE2 string scans test "byte < 0x20" as max(byte, 0x19) == 0x19, so 0x1A-0x1F pass as
+# ordinary characters: the writer leaves them unescaped (invalid JSON) and the parser accepts them raw in a
+# string, both only inside 16-byte-aligned blocks. Upstream fixed it by comparing with 0x1F; so does this
+# copy of the headers (the one change, checked below). tests/unit/json_test.cpp covers both directions.
+if(NOT EXISTS ${SMELTSEC_SHIM}/rapidjson/.patched)
+  if(IS_SYMLINK ${SMELTSEC_SHIM}/rapidjson)
+    file(REMOVE ${SMELTSEC_SHIM}/rapidjson)  # a build folder made before the headers were patched
+  endif()
+  file(REMOVE_RECURSE ${SMELTSEC_SHIM}/rapidjson)
+  file(COPY /usr/include/rapidjson DESTINATION ${SMELTSEC_SHIM})
+  string(REPEAT "0x19, " 15 bad)
+  string(REPEAT "0x1F, " 15 good)
+  foreach(f reader.h writer.h)
+    file(READ ${SMELTSEC_SHIM}/rapidjson/${f} text)
+    string(FIND "${text}" "${bad}0x19 }" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "RapidJSON ${f}: the SSE2 control-character constant to fix was not found")
+    endif()
+    string(REPLACE "${bad}0x19 }" "${good}0x1F }" text "${text}")
+    string(REPLACE "max(s, 0x19) == 0x19" "max(s, 0x1F) == 0x1F" text "${text}")
+    file(WRITE ${SMELTSEC_SHIM}/rapidjson/${f} "${text}")
+  endforeach()
+  file(WRITE ${SMELTSEC_SHIM}/rapidjson/.patched "")
+endif()
 add_library(smeltsec_headers INTERFACE)
 target_include_directories(smeltsec_headers SYSTEM INTERFACE ${SMELTSEC_SHIM})
 # RapidJSON: std::string support, and 64-bit size types are not needed (documents are capped far below 4 GB).
 target_compile_definitions(smeltsec_headers INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+# Names the header patch above: a build folder compiled against the unpatched headers (whose dependency
+# files name /usr/include) sees changed flags and recompiles.
+target_compile_definitions(smeltsec_headers INTERFACE SMELTSEC_RAPIDJSON_PATCH=1)
 # RapidJSON's SSE2 paths skip whitespace and scan strings 16 bytes at a time: GitHub's description is half
 # indentation. x86-64 always has SSE2; the wasm build gets it from 128-bit wasm SIMD (-msimd128 -msse2,
 # set for the whole wasm build in CMakeLists.txt). json::parse pads its buffer for the aligned 16-byte reads.

@@ -1,5 +1,6 @@
 #include "common/json.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include <rapidjson/error/en.h>
@@ -125,6 +126,57 @@ std::string write(const Value& value, bool pretty) {
     value.Accept(writer);
   }
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n) {
+  // rapidjson::Writer's table: the character after the backslash, 'u' for \u00XX, 0 for none.
+  static constexpr char kEscape[256] = {
+      'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',  // 00
+      'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',  // 10
+      0,   0,   '"', 0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,    // 20
+      0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,    // 30
+      0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,    // 40
+      0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '\\', 0,  0,   0,    // 50
+  };  // 60-FF: 0
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  constexpr uint64_t kHigh = 0x8080808080808080ull, kLow7 = 0x7F7F7F7F7F7F7F7Full, kOnes = 0x0101010101010101ull;
+  // Bit 7 of each byte of a word that is zero.
+  auto zero_bytes = [](uint64_t y) { return ~(((y & kLow7) + kLow7) | y) & kHigh; };
+  const std::size_t room = 2 + n * 6;
+  char* const start = out.Push(room);
+  char* o = start;
+  *o++ = '"';
+  std::size_t i = 0;
+  while (i < n) {
+    while (i + 8 <= n) {
+      uint64_t x;
+      std::memcpy(&x, s + i, 8);
+      const uint64_t control = ~(((x & kLow7) + 0x6060606060606060ull) | x) & kHigh;  // bytes < 0x20
+      if ((control | zero_bytes(x ^ (kOnes * '"')) | zero_bytes(x ^ (kOnes * '\\'))) != 0) break;
+      std::memcpy(o, &x, 8);
+      o += 8;
+      i += 8;
+    }
+    const std::size_t stop = i + 8 <= n ? i + 8 : n;  // at most one word byte by byte, then words again
+    for (; i < stop; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      const char e = kEscape[c];
+      if (e == 0) {
+        *o++ = static_cast<char>(c);
+        continue;
+      }
+      *o++ = '\\';
+      *o++ = e;
+      if (e == 'u') {
+        *o++ = '0';
+        *o++ = '0';
+        *o++ = kHex[c >> 4];
+        *o++ = kHex[c & 15];
+      }
+    }
+  }
+  *o++ = '"';
+  out.Pop(room - static_cast<std::size_t>(o - start));
 }
 
 Value clone(const Value& v, Allocator& a) {

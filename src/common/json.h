@@ -3,6 +3,7 @@
 #pragma once
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
 
 #include <string>
 #include <string_view>
@@ -24,6 +25,11 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
 
 // Serialises a value: compact, or pretty with two-space indentation. Deterministic.
 std::string write(const Value& value, bool pretty = false);
+
+// Appends the JSON string literal of s (quotes included), byte for byte as rapidjson::Writer writes it
+// (control characters, `"` and `\` escaped; other bytes, UTF-8 included, as they are), eight bytes at a
+// time where nothing needs escaping.
+void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n);
 
 // The member `key` of an object, or nullptr when `v` is not an object or has no such member.
 const Value* get(const Value* v, std::string_view key);

@@ -84,7 +84,9 @@ std::size_t utf8_length(std::string_view s) {
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    continuations += static_cast<std::size_t>(__builtin_popcountll(w & ~(w << 1) & 0x8080808080808080ull));
+    // One bit per byte at bit 7: shifted to bit 0 and summed into the top byte by the multiplication.
+    const uint64_t marks = (w & ~(w << 1) & 0x8080808080808080ull) >> 7;
+    continuations += static_cast<std::size_t>((marks * 0x0101010101010101ull) >> 56);
   }
   for (; i < s.size(); ++i) continuations += is_continuation(static_cast<unsigned char>(s[i])) ? 1 : 0;
   return s.size() - continuations;

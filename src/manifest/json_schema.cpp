@@ -224,9 +224,11 @@ class SplicingWriter : public Base {
  public:
   SplicingWriter(rapidjson::StringBuffer& out, const SchemaCache& cache) : Base(out), cache_(cache) {}
 
+  static constexpr bool kCompact = std::is_same_v<Base, rapidjson::Writer<rapidjson::StringBuffer>>;
+
   bool String(const char* s, rapidjson::SizeType n, bool copy = false) {
     if (const SchemaCache::Fragment* f = cache_.fragment(s, n)) {
-      if constexpr (std::is_same_v<Base, rapidjson::Writer<rapidjson::StringBuffer>>) {
+      if constexpr (kCompact) {
         // Writer::RawValue copies byte by byte: splice with one copy.
         const std::string& text = cache_.text_of(*f);
         Base::Prefix(cache_.view(f->tree).GetType());
@@ -236,7 +238,23 @@ class SplicingWriter : public Base {
         return f->tree.Accept(*this);
       }
     }
-    return Base::String(s, n, copy);
+    if constexpr (kCompact) {
+      // Writer::WriteString goes byte by byte up to each 16-byte boundary: most keys and values are shorter.
+      Base::Prefix(rapidjson::kStringType);
+      json::append_string(*Base::os_, s, n);
+      return Base::EndValue(true);
+    } else {
+      return Base::String(s, n, copy);
+    }
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy = false) {
+    if constexpr (kCompact) {
+      Base::Prefix(rapidjson::kStringType);
+      json::append_string(*Base::os_, s, n);
+      return Base::EndValue(true);
+    } else {
+      return Base::Key(s, n, copy);
+    }
   }
 
  private:

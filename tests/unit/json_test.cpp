@@ -1,7 +1,10 @@
 // common/json: parsing with limits, errors with file:line:col, writing.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <string>
+
+#include <rapidjson/writer.h>
 
 #include "common/json.h"
 #include "test_support.h"
@@ -255,4 +258,70 @@ TEST_CASE("json_nul_byte_does_not_end_the_document") {
   CHECK(trailing.status.error().message == "invalid JSON: a NUL byte");
   CHECK(trailing.status.error().where == "spec.json:3:1");
   CHECK(parse("{\"a\":\"x\\u0000y\"}").status.ok());  // an escaped NUL is text
+}
+
+TEST_CASE("json append_string writes what rapidjson::Writer writes, for every byte at every position") {
+  auto reference = [](const std::string& s) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(buffer.GetString(), buffer.GetSize());
+  };
+  auto ours = [](const std::string& s, const std::string& before) {
+    rapidjson::StringBuffer buffer;
+    std::memcpy(buffer.Push(before.size()), before.data(), before.size());
+    json::append_string(buffer, s.data(), s.size());
+    return std::string(buffer.GetString(), buffer.GetSize());
+  };
+  std::size_t checked = 0;
+  for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 40u}) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(length, 'x');
+        s[at] = static_cast<char>(b);
+        CAPTURE(length);
+        CAPTURE(at);
+        CAPTURE(b);
+        REQUIRE(ours(s, "") == reference(s));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 256u * (1 + 7 + 8 + 9 + 16 + 23 + 40));
+  // Appends to what the buffer holds; empty strings; strings that are all escapes (the most room needed).
+  CHECK(ours("a\"b", "[1,") == "[1,\"a\\\"b\"");
+  CHECK(ours("", "") == "\"\"");
+  const std::string controls(100, '\x01');
+  CHECK(ours(controls, "") == reference(controls));
+  CHECK(ours(controls, "").size() == 2 + 600);
+}
+
+TEST_CASE("json: control characters 0x1A-0x1F are escaped when written and refused raw in strings, at every alignment") {
+  // RapidJSON 1.1's SSE2 scans took 0x1A-0x1F for ordinary characters inside 16-byte-aligned blocks: the
+  // writer left them raw (invalid JSON) and the parser let them through. The build patches its headers.
+  Limits limits;
+  for (int c = 0x01; c < 0x20; ++c) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string s(48, 'x');
+      s[at] = static_cast<char>(c);
+      json::Document doc;
+      doc.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), doc.GetAllocator());
+      const std::string written = json::write(doc);
+      CAPTURE(c);
+      CAPTURE(at);
+      for (char ch : written) REQUIRE(static_cast<unsigned char>(ch) >= 0x20);
+      json::Document back;
+      std::string buffer;
+      REQUIRE(json::parse(written, "w.json", limits, buffer, back));
+      REQUIRE(std::string(back.GetString(), back.GetStringLength()) == s);
+      // The same string raw inside a document, behind every prefix length (so at every alignment).
+      for (std::size_t pad = 0; pad < 16; ++pad) {
+        const std::string text = std::string(pad, ' ') + "\"" + s + "\"";
+        json::Document raw;
+        const auto st = json::parse(text, "raw.json", limits, buffer, raw);
+        REQUIRE_FALSE(st);
+        REQUIRE(st.error().code == "json_syntax");
+      }
+    }
+  }
 }
