@@ -201,17 +201,4 @@ Value clone(const Value& v, Allocator& a) {
   }
 }
 
-const Value* get(const Value* v, std::string_view key) {
-  if (v == nullptr || !v->IsObject()) return nullptr;
-  auto it = v->FindMember(Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
-  return it == v->MemberEnd() ? nullptr : &it->value;
-}
-
-std::string_view str(const Value* v, std::string_view fallback) {
-  if (v == nullptr || !v->IsString()) return fallback;
-  return {v->GetString(), v->GetStringLength()};
-}
-
-bool is_true(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool(); }
-
 }  // namespace smeltsec::json

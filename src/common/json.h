@@ -5,6 +5,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -31,12 +33,53 @@ std::string write(const Value& value, bool pretty = false);
 // time where nothing needs escaping.
 void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n);
 
-// The member `key` of an object, or nullptr when `v` is not an object or has no such member.
-const Value* get(const Value* v, std::string_view key);
+// a[0, n) == b[0, n), for the short names (keys, keywords) looked up everywhere: word loads instead of a
+// memcmp call (a call per comparison in the wasm build).
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::uint64_t x, y;  // the last eight bytes (overlapping the loop's when n is not a multiple of 8)
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    std::uint32_t x, y, u, w;
+    std::memcpy(&x, a, 4);
+    std::memcpy(&y, b, 4);
+    std::memcpy(&u, a + n - 4, 4);
+    std::memcpy(&w, b + n - 4, 4);
+    return x == y && u == w;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// The member `key` of an object (the first of duplicates), or nullptr when `v` is not an object or has no
+// such member.
+inline const Value* get(const Value* v, std::string_view key) {
+  if (v == nullptr || !v->IsObject()) return nullptr;
+  for (const auto& m : v->GetObject()) {
+    if (m.name.GetStringLength() == key.size() && same_bytes(m.name.GetString(), key.data(), key.size())) {
+      return &m.value;
+    }
+  }
+  return nullptr;
+}
 inline const Value* get(const Value& v, std::string_view key) { return get(&v, key); }
 // The string value, or `fallback` when `v` is null or not a string.
-std::string_view str(const Value* v, std::string_view fallback = {});
-bool is_true(const Value* v);
+inline std::string_view str(const Value* v, std::string_view fallback = {}) {
+  if (v == nullptr || !v->IsString()) return fallback;
+  return {v->GetString(), v->GetStringLength()};
+}
+inline bool is_true(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool(); }
 
 // A deep copy of `v` allocated from `a` (RapidJSON 1.1's copy constructor goes through a temporary
 // document with its own heap stack for every composite value: slow when copies are frequent).

@@ -85,7 +85,7 @@ int keyword_of(std::string_view name) {
   }();
   if (name.size() >= by_length.size()) return -1;
   for (int k : by_length[name.size()]) {
-    if (kKeywordNames[k] == name) return k;
+    if (json::same_bytes(kKeywordNames[k].data(), name.data(), name.size())) return k;
   }
   return -1;
 }

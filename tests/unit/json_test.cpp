@@ -325,3 +325,29 @@ TEST_CASE("json: control characters 0x1A-0x1F are escaped when written and refus
     }
   }
 }
+
+TEST_CASE("json same_bytes: every length up to 40, a difference at every position") {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string a(n, 'k');
+    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + i % 26);
+    CHECK(json::same_bytes(a.data(), a.data(), n));
+    const std::string copy = a;
+    CHECK(json::same_bytes(a.data(), copy.data(), n));
+    for (std::size_t at = 0; at < n; ++at) {
+      std::string b = a;
+      b[at] = static_cast<char>(b[at] ^ 0x40);
+      CAPTURE(n);
+      CAPTURE(at);
+      REQUIRE_FALSE(json::same_bytes(a.data(), b.data(), n));
+      REQUIRE_FALSE(json::same_bytes(b.data(), a.data(), n));
+    }
+  }
+  // get: lengths equal, bytes not; the first of duplicate keys.
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(R"({"typo":1,"type":2,"type":3,"descriptionX":4,"description":5})", "g.json", Limits{}, buffer, doc));
+  CHECK(json::get(doc, "type")->GetInt() == 2);
+  CHECK(json::get(doc, "description")->GetInt() == 5);
+  CHECK(json::get(doc, "descriptio") == nullptr);
+  CHECK(json::get(doc, "") == nullptr);
+}
