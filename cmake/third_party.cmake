@@ -23,11 +23,26 @@ foreach(hdr nlohmann rapidjson doctest)
     file(CREATE_LINK /usr/include/${hdr} ${SMELTSEC_SHIM}/${hdr} SYMBOLIC)
   endif()
 endforeach()
-# RapidJSON 1.1's SSE2 string scans test "byte < 0x20" as max(byte, 0x19) == 0x19, so 0x1A-0x1F pass as
-# ordinary characters: the writer leaves them unescaped (invalid JSON) and the parser accepts them raw in a
-# string, both only inside 16-byte-aligned blocks. Upstream fixed it by comparing with 0x1F; so does this
-# copy of the headers (the one change, checked below). tests/unit/json_test.cpp covers both directions.
-if(NOT EXISTS ${SMELTSEC_SHIM}/rapidjson/.patched)
+# RapidJSON, copied and patched (the rest of its headers unchanged):
+# - its SSE2 string scans test "byte < 0x20" as max(byte, 0x19) == 0x19, so 0x1A-0x1F pass as ordinary
+#   characters: the writer leaves them unescaped (invalid JSON) and the parser accepts them raw in a string,
+#   both only inside 16-byte-aligned blocks. Upstream fixed it by comparing with 0x1F; so does this copy.
+# - cmake/rapidjson/<header>-<name>.old/.new: exact fragments replaced (see each .new for why).
+# Each change must apply exactly, or configuration stops. tests/unit/json_test.cpp covers them.
+file(GLOB SMELTSEC_RJ_PATCHES ${CMAKE_CURRENT_LIST_DIR}/rapidjson/*.old ${CMAKE_CURRENT_LIST_DIR}/rapidjson/*.new)
+set(SMELTSEC_RJ_STAMP "0x1F")
+foreach(f ${SMELTSEC_RJ_PATCHES})
+  file(SHA256 ${f} h)
+  string(APPEND SMELTSEC_RJ_STAMP ${h})
+endforeach()
+string(SHA256 SMELTSEC_RJ_STAMP "${SMELTSEC_RJ_STAMP}")
+string(SUBSTRING ${SMELTSEC_RJ_STAMP} 0 16 SMELTSEC_RJ_STAMP)
+set(rj_marker ${SMELTSEC_SHIM}/rapidjson/.patched)
+set(rj_done "")
+if(EXISTS ${rj_marker})
+  file(READ ${rj_marker} rj_done)
+endif()
+if(NOT rj_done STREQUAL SMELTSEC_RJ_STAMP)
   if(IS_SYMLINK ${SMELTSEC_SHIM}/rapidjson)
     file(REMOVE ${SMELTSEC_SHIM}/rapidjson)  # a build folder made before the headers were patched
   endif()
@@ -45,15 +60,30 @@ if(NOT EXISTS ${SMELTSEC_SHIM}/rapidjson/.patched)
     string(REPLACE "max(s, 0x19) == 0x19" "max(s, 0x1F) == 0x1F" text "${text}")
     file(WRITE ${SMELTSEC_SHIM}/rapidjson/${f} "${text}")
   endforeach()
-  file(WRITE ${SMELTSEC_SHIM}/rapidjson/.patched "")
+  file(GLOB olds ${CMAKE_CURRENT_LIST_DIR}/rapidjson/*.old)
+  foreach(old_file ${olds})
+    string(REGEX REPLACE "\\.old$" ".new" new_file ${old_file})
+    get_filename_component(name ${old_file} NAME_WE)
+    string(REGEX MATCH "^[a-z]+" header ${name})
+    file(READ ${old_file} old)
+    file(READ ${new_file} new)
+    file(READ ${SMELTSEC_SHIM}/rapidjson/${header}.h text)
+    string(FIND "${text}" "${old}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "RapidJSON ${header}.h: the fragment of ${old_file} was not found")
+    endif()
+    string(REPLACE "${old}" "${new}" text "${text}")
+    file(WRITE ${SMELTSEC_SHIM}/rapidjson/${header}.h "${text}")
+  endforeach()
+  file(WRITE ${rj_marker} ${SMELTSEC_RJ_STAMP})
 endif()
 add_library(smeltsec_headers INTERFACE)
 target_include_directories(smeltsec_headers SYSTEM INTERFACE ${SMELTSEC_SHIM})
 # RapidJSON: std::string support, and 64-bit size types are not needed (documents are capped far below 4 GB).
 target_compile_definitions(smeltsec_headers INTERFACE RAPIDJSON_HAS_STDSTRING=1)
-# Names the header patch above: a build folder compiled against the unpatched headers (whose dependency
-# files name /usr/include) sees changed flags and recompiles.
-target_compile_definitions(smeltsec_headers INTERFACE SMELTSEC_RAPIDJSON_PATCH=1)
+# Names the header patches above: a build folder compiled against other headers (dependency files made
+# through the old symlink name /usr/include) sees changed flags and recompiles.
+target_compile_definitions(smeltsec_headers INTERFACE SMELTSEC_RAPIDJSON_PATCH=${SMELTSEC_RJ_STAMP})
 # RapidJSON's SSE2 paths skip whitespace and scan strings 16 bytes at a time: GitHub's description is half
 # indentation. x86-64 always has SSE2; the wasm build gets it from 128-bit wasm SIMD (-msimd128 -msse2,
 # set for the whole wasm build in CMakeLists.txt). json::parse pads its buffer for the aligned 16-byte reads.

@@ -351,3 +351,40 @@ TEST_CASE("json same_bytes: every length up to 40, a difference at every positio
   CHECK(json::get(doc, "descriptio") == nullptr);
   CHECK(json::get(doc, "") == nullptr);
 }
+
+TEST_CASE("json: strings of every length up to 40 end, and escape, at every position and alignment") {
+  // The in-place parser reads a string's first 16 bytes in one (unaligned) block, past the end of short
+  // strings into what follows (and into the buffer's padding at the end of the text).
+  for (std::size_t length = 0; length <= 40; ++length) {
+    for (std::size_t pad = 0; pad < 16; ++pad) {
+      std::string value(length, 'v');
+      for (std::size_t i = 0; i < length; ++i) value[i] = static_cast<char>('a' + i % 26);
+      const std::string plain = std::string(pad, ' ') + "[\"" + value + "\",\"\\\"\"]";
+      std::string buffer;
+      json::Document doc;
+      CAPTURE(length);
+      CAPTURE(pad);
+      REQUIRE(json::parse(plain, "s.json", Limits{}, buffer, doc));
+      REQUIRE(std::string(doc[0].GetString(), doc[0].GetStringLength()) == value);
+      REQUIRE(std::string(doc[1].GetString()) == "\"");
+      // Alone at the very end of the text, nothing after its closing quote.
+      const std::string alone = std::string(pad, ' ') + "\"" + value + "\"";
+      REQUIRE(json::parse(alone, "s.json", Limits{}, buffer, doc));
+      REQUIRE(std::string(doc.GetString(), doc.GetStringLength()) == value);
+      // An escape at every position.
+      for (std::size_t at = 0; at < length; ++at) {
+        for (const char* esc : {"\\\"", "\\\\", "\\n", "\\u00e9"}) {
+          const std::string text = std::string(pad, ' ') + "\"" + value.substr(0, at) + esc + value.substr(at) + "\"";
+          const std::string decoded = std::string(esc) == "\\\"" ? "\"" : std::string(esc) == "\\\\" ? "\\"
+                                    : std::string(esc) == "\\n" ? "\n" : "\xC3\xA9";
+          CAPTURE(at);
+          CAPTURE(esc);
+          REQUIRE(json::parse(text, "s.json", Limits{}, buffer, doc));
+          REQUIRE(std::string(doc.GetString(), doc.GetStringLength()) == value.substr(0, at) + decoded + value.substr(at));
+        }
+      }
+      // Unterminated: the padding's NUL ends the scan.
+      REQUIRE_FALSE(json::parse(std::string(pad, ' ') + "\"" + value, "s.json", Limits{}, buffer, doc));
+    }
+  }
+}
