@@ -388,3 +388,29 @@ TEST_CASE("json: strings of every length up to 40 end, and escape, at every posi
     }
   }
 }
+
+TEST_CASE("json: whitespace runs of every length up to 40, at every alignment, between tokens and at the end") {
+  // The in-place parser skips whitespace 16 unaligned bytes at a time (reading into the buffer's padding at
+  // the end of the text).
+  const std::string kinds[] = {" ", "\n", "\r\n", "\t"};
+  for (std::size_t pad = 0; pad < 16; ++pad) {
+    for (std::size_t run = 0; run <= 40; ++run) {
+      for (const std::string& k : kinds) {
+        std::string ws;
+        while (ws.size() < run) ws += k;
+        const std::string text = std::string(pad, ' ') + "{" + ws + "\"a\"" + ws + ":" + ws + "[" + ws + "1" + ws + "," +
+                                 ws + "true" + ws + "]" + ws + "}" + ws;
+        std::string buffer;
+        json::Document doc;
+        CAPTURE(pad);
+        CAPTURE(run);
+        REQUIRE(json::parse(text, "w.json", Limits{}, buffer, doc));
+        REQUIRE(json::write(doc) == "{\"a\":[1,true]}");
+        // A stray character after a run is still found where it is.
+        const auto bad = json::parse(text + "x", "w.json", Limits{}, buffer, doc);
+        REQUIRE_FALSE(bad);
+        REQUIRE(bad.error().code == "json_syntax");
+      }
+    }
+  }
+}
