@@ -269,7 +269,7 @@ TEST_CASE("json append_string writes what rapidjson::Writer writes, for every by
   };
   auto ours = [](const std::string& s, const std::string& before) {
     rapidjson::StringBuffer buffer;
-    std::memcpy(buffer.Push(before.size()), before.data(), before.size());
+    if (!before.empty()) std::memcpy(buffer.Push(before.size()), before.data(), before.size());
     json::append_string(buffer, s.data(), s.size());
     return std::string(buffer.GetString(), buffer.GetSize());
   };
