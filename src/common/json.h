@@ -95,5 +95,15 @@ inline void add(Value& obj, std::string_view key, Value value, Allocator& a) {
 inline void add(Value& obj, std::string_view key, std::string_view s, Allocator& a) {
   obj.AddMember(make_string(key, a), make_string(s, a), a);
 }
+// The same with a string literal for the key ("type", "properties", ...): referred to, not copied. Only for
+// literals: the key must outlive the value.
+template <std::size_t N>
+inline void add(Value& obj, const char (&key)[N], Value value, Allocator& a) {
+  obj.AddMember(Value(rapidjson::StringRef(key, N - 1)), value, a);
+}
+template <std::size_t N>
+inline void add(Value& obj, const char (&key)[N], std::string_view s, Allocator& a) {
+  obj.AddMember(Value(rapidjson::StringRef(key, N - 1)), make_string(s, a), a);
+}
 
 }  // namespace smeltsec::json
