@@ -68,14 +68,15 @@ enum Keyword {
   kRef, kType, kNullable, kXNullable, kAllOf, kAnyOf, kOneOf, kProperties, kAdditionalProperties, kRequired,
   kPatternProperties, kMinProperties, kMaxProperties, kItems, kMinItems, kMaxItems, kUniqueItems, kEnum, kConst,
   kDefault, kExamples, kExample, kMinLength, kMaxLength, kPattern, kFormat, kMinimum, kMaximum, kExclusiveMinimum,
-  kExclusiveMaximum, kMultipleOf, kDescription, kTitle, kDeprecated, kDiscriminator, kKeywordCount
+  kExclusiveMaximum, kMultipleOf, kDescription, kTitle, kDeprecated, kDiscriminator, kReadOnly, kWriteOnly,
+  kKeywordCount
 };
 constexpr std::string_view kKeywordNames[kKeywordCount] = {
     "$ref", "type", "nullable", "x-nullable", "allOf", "anyOf", "oneOf", "properties", "additionalProperties",
     "required", "patternProperties", "minProperties", "maxProperties", "items", "minItems", "maxItems",
     "uniqueItems", "enum", "const", "default", "examples", "example", "minLength", "maxLength", "pattern",
     "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "description", "title",
-    "deprecated", "discriminator"};
+    "deprecated", "discriminator", "readOnly", "writeOnly"};
 
 int keyword_of(std::string_view name) {
   static const auto by_length = [] {  // at most six keywords share a length
@@ -733,11 +734,17 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
       for (const auto& m : p->GetObject()) {
         const std::string_view name = json::str(&m.name);
         Trail prop_trail = props_trail.child(name);
-        // readOnly properties are not sent in requests; writeOnly ones never come back.
-        auto peek = store_.deref(Node{node.doc, &m.value}, prop_trail);
-        if (!peek) return peek.error();
-        const char* skip = opt_.direction == Direction::kInput ? "readOnly" : "writeOnly";
-        if (json::is_true(json::get(&m.value, skip)) || json::is_true(json::get(peek.value().value, skip))) continue;
+        // readOnly properties are not sent in requests; writeOnly ones never come back (said by the property
+        // or by the schema its $ref leads to).
+        const Keyword skip = opt_.direction == Direction::kInput ? kReadOnly : kWriteOnly;
+        const Keywords prop(&m.value);
+        if (const json::Value* ref = prop[kRef]; ref != nullptr && ref->IsString()) {
+          auto peek = store_.deref(Node{node.doc, &m.value}, prop_trail);
+          if (!peek) return peek.error();
+          if (json::is_true(prop[skip]) || json::is_true(json::get(peek.value().value, kKeywordNames[skip]))) continue;
+        } else if (json::is_true(prop[skip])) {
+          continue;
+        }
         auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1);
         if (!r) return r;
         props.AddMember(json::make_string(name, *a_), std::move(r.value()), *a_);
