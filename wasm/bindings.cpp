@@ -55,15 +55,27 @@ smeltsec::SpecOptions spec_options(const val& o) {
   return opts;
 }
 
-// A source bundle on the wasm heap. Large files arrive as (pointer, length) into memory the JS side
-// allocated with _malloc: Embind's std::string conversion copies byte by byte.
+// A source bundle on the wasm heap. Large files arrive through memory the core hands out (Embind's
+// std::string conversion copies byte by byte); archives as (pointer, length) into memory JS allocated.
 class Bundle {
  public:
   explicit Bundle(val limits) : bundle_(read_limits(limits)) {}
 
-  val addFile(const std::string& path, std::uintptr_t ptr, std::size_t length) {
-    std::string bytes(reinterpret_cast<const char*>(ptr), length);
-    auto st = bundle_.add_file(path, std::move(bytes));
+  // A file arrives in two steps, written by JS straight into the string the bundle keeps (a 13 MB spec is
+  // copied once, not into a malloc'd block and again into a string): stageFile(length) returns where to
+  // write the bytes, addStaged(path) adds them.
+  std::uintptr_t stageFile(std::size_t length) {
+    staged_ = std::string();
+#if defined(_LIBCPP_VERSION)
+    staged_.__resize_default_init(length);  // libc++: no zero-filling, every byte is written next
+#else
+    staged_.resize(length);
+#endif
+    return reinterpret_cast<std::uintptr_t>(staged_.data());
+  }
+  val addStaged(const std::string& path) {
+    auto st = bundle_.add_file(path, std::move(staged_));
+    staged_ = std::string();
     return st ? ok_value() : error_value(st.error());
   }
 
@@ -105,6 +117,7 @@ class Bundle {
   }
 
   smeltsec::SourceBundle bundle_;
+  std::string staged_;  // the file stageFile() made room for, until addStaged()
 };
 
 val analyze_spec(const Bundle& bundle, val options) {
@@ -181,7 +194,8 @@ std::string core_version() { return smeltsec::version(); }
 EMSCRIPTEN_BINDINGS(smeltsec) {
   emscripten::class_<Bundle>("Bundle")
       .constructor<val>()
-      .function("addFile", &Bundle::addFile)
+      .function("stageFile", &Bundle::stageFile)
+      .function("addStaged", &Bundle::addStaged)
       .function("fileCount", &Bundle::fileCount)
       .function("addArchive", &Bundle::addArchive);
   emscripten::function("analyzeCode", &analyze_code);

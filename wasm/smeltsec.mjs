@@ -130,12 +130,20 @@ export class SmeltSec {
         if (!(bytes instanceof Uint8Array)) {
           return badInput(`file '${file.path}': bytes must be a Uint8Array or a string`, file.path);
         }
+        if (!file.archive) {
+          // Written straight into the core's copy of the file (HEAPU8 read after stageFile: memory may grow).
+          const ptr = bundle.stageFile(bytes.length);
+          this.core.HEAPU8.set(bytes, ptr);
+          const added = bundle.addStaged(String(file.path));
+          if (!added.ok) return added;
+          continue;
+        }
         const ptr = this.core._malloc(Math.max(1, bytes.length));
         try {
           this.core.HEAPU8.set(bytes, ptr);
-          const added = file.archive ? bundle.addArchive(ptr, bytes.length) : bundle.addFile(String(file.path), ptr, bytes.length);
+          const added = bundle.addArchive(ptr, bytes.length);
           if (!added.ok) return added;
-          if (added.skipped) skipped.push(...added.skipped);
+          skipped.push(...added.skipped);
         } finally {
           this.core._free(ptr);
         }
