@@ -274,6 +274,7 @@ std::string json_pointer_escape(std::string_view token) {
 }
 
 std::string percent_decode(std::string_view s) {
+  if (s.find('%') == std::string_view::npos) return std::string(s);  // the usual case
   std::string out;
   out.reserve(s.size());
   auto hex = [](char c) -> int {
