@@ -323,7 +323,20 @@ const SchemaCache::Fragment* SchemaCache::find(const Key& key) const {
   return it == index_.end() ? nullptr : &fragments_[it->second];
 }
 
-json::Value SchemaCache::insert(const Key& key, json::Value&& tree, std::size_t nodes, std::size_t cuts,
+const SchemaCache::Fragment* SchemaCache::find_uncut(const Key& key, int levels) {
+  auto it = uncut_.find({key.target, key.input});
+  if (it == uncut_.end()) return nullptr;
+  for (std::size_t i : it->second) {
+    if (fragments_[i].height <= levels) {
+      index_.emplace(key, i);
+      return &fragments_[i];
+    }
+  }
+  return nullptr;
+}
+
+json::Value SchemaCache::insert(const Key& key, json::Value&& tree, std::size_t nodes, int height,
+                                std::size_t depth_cuts, std::size_t noted, bool uncut, std::size_t cuts,
                                 std::vector<std::string> notes) {
   if (const Fragment* existing = find(key)) return marker_of(*existing);
   const std::uint64_t i = fragments_.size();
@@ -331,6 +344,10 @@ json::Value SchemaCache::insert(const Key& key, json::Value&& tree, std::size_t 
   f.tree = std::move(tree);
   f.nodes = nodes;
   f.cuts = cuts;
+  f.height = height;
+  f.depth_cuts = depth_cuts;
+  f.noted = noted;
+  if (uncut) uncut_[{key.target, key.input}].push_back(static_cast<std::size_t>(i));
   f.notes = std::move(notes);
   f.marker[0] = static_cast<char>(0xFF);
   std::memcpy(f.marker + 1, &i, sizeof i);
@@ -375,6 +392,7 @@ void SchemaCache::write_compact(const json::Value& v, rapidjson::StringBuffer& o
 json::Value SchemaConverter::any_value() { return json::any_value_schema(*a_); }
 
 void SchemaConverter::note(std::string text) {
+  ++noted_;
   if (cache_ != nullptr) journal_.push_back(text);
   if (std::find(notes_.begin(), notes_.end(), text) == notes_.end() && notes_.size() < 64) notes_.push_back(std::move(text));
 }
@@ -439,6 +457,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
     explicit Nesting(int& count) : n(++count) {}
     ~Nesting() { --n; }
   } nesting(recursion_);
+  deepest_ = std::max(deepest_, depth);
   if (recursion_ > opt_.max_recursion) {
     note("schema composition nested deeper than " + std::to_string(opt_.max_recursion) +
          " levels: deeper parts are reduced to their type");
@@ -454,6 +473,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
     if (opt_.note_cuts) {
       note("schema nested deeper than " + std::to_string(opt_.max_depth) + " levels: deeper parts are reduced to their type");
     }
+    ++depth_cuts_;
     return placeholder(guess_type(node), "", true);
   }
   const json::Value* v = node.value;
@@ -474,10 +494,21 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
       out = placeholder(guess_type(target_node), std::string("A ") + name + " (recursive; not expanded further).");
     } else {
       SchemaCache::Key memo_key{target.value(), depth, opt_.direction == Direction::kInput, {}};
-      const SchemaCache::Fragment* hit = cache_ != nullptr ? cache_->find(memo_key) : nullptr;
+      const SchemaCache::Fragment* hit = nullptr;
+      if (cache_ != nullptr) {
+        hit = cache_->find(memo_key);
+        if (hit == nullptr) hit = cache_->find_uncut(memo_key, opt_.max_depth - depth);
+      }
+      // A fragment's walk reached `height` levels below it: so does its reuse.
+      auto reuse = [&](const SchemaCache::Fragment& f) {
+        nodes_ += f.nodes;
+        depth_cuts_ += f.depth_cuts;
+        noted_ += f.noted;
+        deepest_ = std::max(deepest_, depth + f.height);
+        out = SchemaCache::marker_of(f);
+      };
       if (hit != nullptr && nodes_ + hit->nodes <= opt_.max_nodes) {
-        nodes_ += hit->nodes;
-        out = SchemaCache::marker_of(*hit);
+        reuse(*hit);
       } else {
         // A conversion that cuts something depends on the walk's state too: the node budget used so far, the
         // nesting, the $refs being expanded. Under a key with that state it serves every walk arriving in the
@@ -488,12 +519,14 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
           for (const std::string* k : ref_stack_) state_key.state += '\n' + *k;
         }
         if (const SchemaCache::Fragment* same = cache_ != nullptr ? cache_->find(state_key) : nullptr) {
-          nodes_ += same->nodes;
           unstable_cuts_ += same->cuts;
           for (const auto& n : same->notes) note(n);
-          out = SchemaCache::marker_of(*same);
+          reuse(*same);
         } else {
           const std::size_t nodes_before = nodes_, cuts_before = unstable_cuts_, journal_before = journal_.size();
+          const std::size_t depth_cuts_before = depth_cuts_, noted_before = noted_;
+          const int deepest_before = deepest_;
+          deepest_ = depth;
           // With a cache, the target's tree is built in the cache's arena: it becomes the fragment as it is.
           struct Expanding {
             SchemaConverter& c;
@@ -513,10 +546,15 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
           }();
           if (!r) return r.error();
           out = std::move(r.value());
+          const int height = deepest_ - depth;
+          const std::size_t depth_cuts = depth_cuts_ - depth_cuts_before, noted = noted_ - noted_before;
+          deepest_ = std::max(deepest_before, deepest_);
           if (cache_ != nullptr && unstable_cuts_ == cuts_before) {
-            out = cache_->insert(memo_key, std::move(out), nodes_ - nodes_before);
+            const bool uncut = depth_cuts == 0 && noted == 0;
+            out = cache_->insert(memo_key, std::move(out), nodes_ - nodes_before, height, depth_cuts, noted, uncut);
           } else if (cache_ != nullptr) {
-            out = cache_->insert(state_key, std::move(out), nodes_ - nodes_before, unstable_cuts_ - cuts_before,
+            out = cache_->insert(state_key, std::move(out), nodes_ - nodes_before, height, depth_cuts, noted, false,
+                                 unstable_cuts_ - cuts_before,
                                  std::vector<std::string>(journal_.begin() + static_cast<std::ptrdiff_t>(journal_before),
                                                           journal_.end()));
           }

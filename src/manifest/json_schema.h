@@ -45,6 +45,9 @@ class SchemaCache {
     json::Value tree;  // allocated from the cache's arena; may hold markers of earlier fragments
     std::size_t nodes = 0;  // schema nodes the conversion counted, nested fragments included
     std::size_t cuts = 0;   // cuts that depend on the walk's state (cycles, node budget)
+    int height = 0;               // nesting levels below the target that the conversion reached
+    std::size_t depth_cuts = 0;   // subtrees cut for depth
+    std::size_t noted = 0;        // notes made converting it, nested fragments' included
     std::vector<std::string> notes;  // notes the conversion made, replayed on reuse
     mutable std::string text;  // compact JSON of the expanded tree, made on its first compact write
     char marker[kMarkerSize];
@@ -80,10 +83,15 @@ class SchemaCache {
     }
   };
   const Fragment* find(const Key& key) const;
+  // A conversion of `target` that cut nothing, made no note and fits in `levels` nesting levels: it is what a
+  // conversion at any depth with that many levels left would make (depth only matters where it cuts).
+  // Found, it is also kept under `key` for the next lookup.
+  const Fragment* find_uncut(const Key& key, int levels);
   // Keeps `tree`, which must be allocated from arena(), under `key` and returns its marker (a value referring
-  // to the cache).
-  json::Value insert(const Key& key, json::Value&& tree, std::size_t nodes, std::size_t cuts = 0,
-                     std::vector<std::string> notes = {});
+  // to the cache). `uncut`: the conversion cut nothing and no note was made for it or for the fragments it
+  // holds (find_uncut may return it).
+  json::Value insert(const Key& key, json::Value&& tree, std::size_t nodes, int height, std::size_t depth_cuts,
+                     std::size_t noted, bool uncut, std::size_t cuts = 0, std::vector<std::string> notes = {});
   // The arena fragments live in: a conversion meant for insert() builds its tree here.
   json::Allocator& arena() { return alloc_; }
   static json::Value marker_of(const Fragment& f);
@@ -101,6 +109,13 @@ class SchemaCache {
     }
   };
   std::unordered_map<Key, std::size_t, KeyHash> index_;
+  struct TargetHash {
+    std::size_t operator()(const std::pair<const intake::RefTarget*, bool>& t) const {
+      return std::hash<const void*>()(t.first) ^ (t.second ? 0x5bd1e995u : 0u);
+    }
+  };
+  // Per target and direction, the fragments find_uncut may return.
+  std::unordered_map<std::pair<const intake::RefTarget*, bool>, std::vector<std::size_t>, TargetHash> uncut_;
   std::deque<Fragment> fragments_;  // stable addresses: markers point at their Fragment's bytes
   mutable std::vector<std::unique_ptr<rapidjson::StringBuffer>> scratch_;  // text_of's buffers, one per nesting
   mutable std::size_t scratch_depth_ = 0;
@@ -156,6 +171,9 @@ class SchemaConverter {
   std::size_t nodes_ = 0;
   int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)
   std::size_t unstable_cuts_ = 0;  // cycle/size cuts: results containing one are cached under the walk's state
+  std::size_t depth_cuts_ = 0;     // subtrees cut for depth (stable: they depend on the depth alone)
+  std::size_t noted_ = 0;          // notes made, and made by the conversions of fragments reused
+  int deepest_ = 0;                // the deepest walk of the current $ref target's conversion
 };
 
 // The description text of a schema or parameter: description, else title; format appended as a sentence.

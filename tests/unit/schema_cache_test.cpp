@@ -2,10 +2,12 @@
 // whose shared components are converted once and spliced into the compact manifest as text, must be exactly
 // the tool built alone, in a spec of its one operation (no sharing; an indented manifest written from trees).
 // The components exercise what the cache must get right: cycles and the node budget (cuts that depend on the
-// walk's state), depth cuts (on the depth), `$ref` siblings and `nullable` (a shared tree made mutable),
-// allOf/anyOf over `$ref`s (shared trees read and merged), and the same targets reached as inputs and outputs.
+// walk's state), depth cuts (on the depth; a conversion that cut nothing serves other depths too), `$ref`
+// siblings and `nullable` (a shared tree made mutable), allOf/anyOf over `$ref`s (shared trees read and
+// merged), and the same targets reached as inputs and outputs.
 #include <doctest/doctest.h>
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -20,8 +22,9 @@ namespace {
 constexpr int kOperations = 240;  // more than the 200 tools written indented: the whole spec is compact
 
 const char* const kTargets[] = {
-    "Node", "Big", "Deep1", "Mixed", "Choice", "NullableNode", "Described", "Pair",
+    "Node", "Big", "Deep1", "Mixed", "Choice", "NullableNode", "Described", "Pair", "Leaf", "Nest3",
 };
+constexpr int kTargetCount = static_cast<int>(std::size(kTargets));
 
 std::string components() {
   std::string big;  // more than the output schemas' 300-node budget: always cut, so cached by walk state
@@ -58,6 +61,13 @@ std::string components() {
          "    Deep4: {type: object, properties: {next: {$ref: '#/components/schemas/Deep5'}, v: {type: integer}}}\n"
          "    Deep5: {type: object, properties: {next: {$ref: '#/components/schemas/Deep6'}, v: {type: integer}}}\n"
          "    Deep6: {type: object, properties: {last: {type: boolean}}}\n"
+         // Leaf fits two levels: reached shallow first (uncut, reusable at other depths), then three levels
+         // down inside Nest3, where an output schema (4 levels) must cut it.
+         "    Leaf: {type: object, properties: {tag: {type: object, properties: {id: {type: integer}}}}}\n"
+         "    Nest3:\n"
+         "      type: object\n"
+         "      properties:\n"
+         "        a: {type: object, properties: {b: {type: object, properties: {leaf: {$ref: '#/components/schemas/Leaf'}}}}}\n"
          "    Mixed:\n"
          "      allOf:\n"
          "        - $ref: '#/components/schemas/Node'\n"
@@ -80,8 +90,8 @@ std::string components() {
 
 // Operation i of the spec: a GET and a POST on /r{i}, over the targets in turn, as objects and in arrays.
 std::string path_item(int i) {
-  const std::string target = std::string("'#/components/schemas/") + kTargets[i % 8] + "'";
-  const std::string other = std::string("'#/components/schemas/") + kTargets[(i / 8) % 8] + "'";
+  const std::string target = std::string("'#/components/schemas/") + kTargets[i % kTargetCount] + "'";
+  const std::string other = std::string("'#/components/schemas/") + kTargets[(i / kTargetCount) % kTargetCount] + "'";
   const std::string response = i % 3 == 0 ? "{type: array, items: {$ref: " + target + "}}"
                                : i % 3 == 1 ? "{$ref: " + target + "}"
                                             : "{type: object, properties: {data: {$ref: " + target +
