@@ -78,15 +78,30 @@ constexpr std::string_view kKeywordNames[kKeywordCount] = {
     "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "description", "title",
     "deprecated", "discriminator", "readOnly", "writeOnly"};
 
+// The keywords of each name length (at most eight share one), -1 after the last: built at compile time, so
+// that a lookup is a row of a table, a first-byte test and one comparison.
+constexpr std::size_t kMaxKeywordLength = 24;
+constexpr auto kKeywordsByLength = [] {
+  std::array<std::array<signed char, 8>, kMaxKeywordLength> table{};
+  for (auto& row : table) {
+    for (auto& k : row) k = -1;
+  }
+  for (int k = 0; k < kKeywordCount; ++k) {
+    auto& row = table[kKeywordNames[k].size()];
+    std::size_t i = 0;
+    while (row[i] != -1) ++i;  // a ninth keyword of one length would not compile (index out of range)
+    row[i] = static_cast<signed char>(k);
+  }
+  return table;
+}();
+
 int keyword_of(std::string_view name) {
-  static const auto by_length = [] {  // at most six keywords share a length
-    std::array<std::vector<int>, 24> b;
-    for (int k = 0; k < kKeywordCount; ++k) b[kKeywordNames[k].size()].push_back(k);
-    return b;
-  }();
-  if (name.size() >= by_length.size()) return -1;
-  for (int k : by_length[name.size()]) {
-    if (json::same_bytes(kKeywordNames[k].data(), name.data(), name.size())) return k;
+  if (name.empty() || name.size() >= kMaxKeywordLength) return -1;
+  for (const signed char k : kKeywordsByLength[name.size()]) {
+    if (k < 0) break;
+    if (kKeywordNames[k][0] == name[0] && json::same_bytes(kKeywordNames[k].data(), name.data(), name.size())) {
+      return k;
+    }
   }
   return -1;
 }
