@@ -607,7 +607,7 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
     put("\":{\"operations\":[");
   }
   // Each tool is built in a scratch arena, serialised, and the arena cleared: no manifest-sized tree is
-  // ever held (RapidJSON 1.1 gives every object it builds room for 16 members).
+  // ever held.
   json::Allocator scratch;
   ToolBuilder builder(spec, scratch);
   const std::size_t max_bytes = spec.store->bundle().limits().max_manifest_bytes;
