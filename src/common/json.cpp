@@ -69,7 +69,9 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
   }
   // RapidJSON reads the buffer as a C string: a NUL ends the document early. Where the parse stops (at an
   // error or its end) is checked below: stopping at a NUL before the end of the text is an error.
-  // RapidJSON's SIMD paths read aligned 16-byte blocks, which may extend past the terminating NUL: pad.
+  // RapidJSON's SIMD paths read 16-byte blocks, which may extend up to 15 bytes past the terminating NUL
+  // (aligned ones, and the unaligned string and whitespace scans our patched headers add: see
+  // cmake/rapidjson/): pad.
   constexpr std::size_t kPadding = 16;
   buffer.reserve(text.size() + kPadding);
   buffer.assign(text.data(), text.size());
