@@ -6,10 +6,12 @@
 // time runs from just before the tool's module is imported to the end of that call (import, wasm
 // instantiation and first-call JIT included). Then WARM_RUNS more calls are timed one by one.
 // Each call goes from the spec's path on disk to the tool's output in memory (both tools read the file
-// inside the timed call: openapi-mcp-generator takes a path, SmeltSec takes bytes read just before).
+// inside the timed call: openapi-mcp-generator takes a path, SmeltSec takes bytes read just before, the
+// way the SmeltSec CLI reads files: cli/read.mjs).
 // Prints one JSON line on stdout.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+
+import { readWhole } from '../cli/read.mjs';
 
 const [tool, spec, warmArg, mode] = process.argv.slice(2);
 const warmRuns = Number(warmArg);
@@ -23,7 +25,7 @@ async function loadSmeltSec() {
   const entry = path.basename(spec);
   const call = async () => {
     const a = performance.now();
-    const bytes = await readFile(spec);
+    const bytes = await readWhole(spec); // as the CLI reads files
     const b = performance.now();
     const r = smeltsec.generateManifest([{ path: entry, bytes }], { entry, mode });
     const c = performance.now();

@@ -4,8 +4,10 @@
 // OUTDIR/manifest.json. Prints one JSON line with the phases it saw and the process's peak RSS.
 //
 //   node bench/smeltsec-process.mjs SPEC OUTDIR [--mode all|grouped|auto]
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+import { readWhole } from '../cli/read.mjs';
 
 const t0 = performance.now();
 const args = process.argv.slice(2);
@@ -21,7 +23,7 @@ const { createSmeltSec } = await import('../wasm/smeltsec.mjs');
 const t1 = performance.now();
 const smeltsec = await createSmeltSec();
 const t2 = performance.now();
-const bytes = await readFile(spec);
+const bytes = await readWhole(spec); // as the CLI reads files
 const t3 = performance.now();
 const entry = path.basename(spec);
 const result = smeltsec.generateManifest([{ path: entry, bytes }], { entry, mode });
@@ -31,9 +33,9 @@ if (!result.ok) {
   process.stderr.write(`smeltsec: ${e.code}: ${e.message}${e.where ? ` (${e.where})` : ''}\n`);
   process.exit(2);
 }
-const { manifestJson, report } = result.value;
+const { manifestBytes, report } = result.value;
 await mkdir(outDir, { recursive: true });
-await writeFile(path.join(outDir, 'manifest.json'), manifestJson);
+await writeFile(path.join(outDir, 'manifest.json'), manifestBytes); // as the CLI writes it
 const t5 = performance.now();
 
 process.stdout.write(

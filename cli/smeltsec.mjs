@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The SmeltSec command-line tool: reads files, calls the wasm core, writes results. No pipeline logic here.
 // Exit codes: 0 success, 1 a gate blocked, 2 bad input or usage.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createSmeltSec } from '../wasm/smeltsec.mjs';
+import { readWhole } from './read.mjs';
 import { InputError, loadSource, within } from './sources.mjs';
 
 const USAGE = `usage: smeltsec <command> [options]
@@ -64,7 +65,7 @@ async function runWithBundle(input, call) {
       const full = path.resolve(input.root, need);
       if (!within(input.root, full)) return result;
       try {
-        input.files.set(need, await readFile(full));
+        input.files.set(need, await readWhole(full));
         added++;
       } catch {
         return result;
