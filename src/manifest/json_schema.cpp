@@ -263,25 +263,27 @@ class SplicingWriter : public Base {
       }
     }
     if constexpr (kCompact) {
-      // Writer::WriteString goes byte by byte up to each 16-byte boundary: most keys and values are shorter.
-      Base::Prefix(rapidjson::kStringType);
-      json::append_string(*Base::os_, s, n);
-      return Base::EndValue(true);
+      return compact_string(s, n);
     } else {
       return Base::String(s, n, copy);
     }
   }
   bool Key(const char* s, rapidjson::SizeType n, bool copy = false) {
     if constexpr (kCompact) {
-      Base::Prefix(rapidjson::kStringType);
-      json::append_string(*Base::os_, s, n);
-      return Base::EndValue(true);
+      return compact_string(s, n);
     } else {
       return Base::Key(s, n, copy);
     }
   }
 
  private:
+  // Writer::WriteString goes byte by byte up to each 16-byte boundary: most keys and values are shorter.
+  bool compact_string(const char* s, rapidjson::SizeType n) {
+    Base::Prefix(rapidjson::kStringType);
+    json::append_string(*Base::os_, s, n);
+    return Base::EndValue(true);
+  }
+
   const SchemaCache& cache_;
 };
 
