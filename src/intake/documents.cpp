@@ -46,7 +46,7 @@ Result<const Document*> DocumentStore::load(const std::string& path) {
     e.needs.push_back(path);
     return e;
   }
-  auto doc = std::make_unique<Document>();
+  auto doc = std::make_unique<Document>(bytes->size());
   doc->path = path;
   std::string_view content(*bytes);
   if (text::starts_with(content, "\xEF\xBB\xBF")) content.remove_prefix(3);  // byte order mark
