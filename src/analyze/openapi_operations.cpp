@@ -99,11 +99,11 @@ Result<std::vector<Operation>> collect_operations(intake::OpenApiSpec& spec) {
       op.path = path;
       op.node = intake::Node{path_item.doc, op_value};
       op.pointer = op_trail.pointer();
-      op.operation_id = std::string(json::str(json::get(op_value, "operationId")));
-      op.summary = std::string(json::str(json::get(op_value, "summary")));
-      op.description = std::string(json::str(json::get(op_value, "description")));
-      if (op.summary.empty()) op.summary = std::string(json::str(json::get(path_item.value, "summary")));
-      if (op.description.empty()) op.description = std::string(json::str(json::get(path_item.value, "description")));
+      op.operation_id = json::str(json::get(op_value, "operationId"));
+      op.summary = json::str(json::get(op_value, "summary"));
+      op.description = json::str(json::get(op_value, "description"));
+      if (op.summary.empty()) op.summary = json::str(json::get(path_item.value, "summary"));
+      if (op.description.empty()) op.description = json::str(json::get(path_item.value, "description"));
       op.tags = string_list(json::get(op_value, "tags"));
       op.deprecated = json::is_true(json::get(op_value, "deprecated"));
       op.parameters = shared;

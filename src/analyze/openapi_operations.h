@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "intake/openapi_spec.h"
@@ -20,7 +21,8 @@ struct Parameter {
 struct Operation {
   std::string method;  // upper case
   std::string path;
-  std::string operation_id, summary, description;
+  // Texts of the document (the spec outlives the operations): not copied.
+  std::string_view operation_id, summary, description;
   std::vector<std::string> tags;
   bool deprecated = false;
   std::vector<Parameter> parameters;  // path-level ones merged in; operation-level ones override
