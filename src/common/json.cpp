@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/bytes.h"
 #include "common/text.h"
 
 namespace smeltsec::json {
@@ -141,9 +142,6 @@ void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n) {
       0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '\\', 0,  0,   0,    // 50
   };  // 60-FF: 0
   static constexpr char kHex[] = "0123456789ABCDEF";
-  constexpr uint64_t kHigh = 0x8080808080808080ull, kLow7 = 0x7F7F7F7F7F7F7F7Full, kOnes = 0x0101010101010101ull;
-  // Bit 7 of each byte of a word that is zero.
-  auto zero_bytes = [](uint64_t y) { return ~(((y & kLow7) + kLow7) | y) & kHigh; };
   const std::size_t room = 2 + n * 6;
   char* const start = out.Push(room);
   char* o = start;
@@ -151,10 +149,8 @@ void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n) {
   std::size_t i = 0;
   while (i < n) {
     while (i + 8 <= n) {
-      uint64_t x;
-      std::memcpy(&x, s + i, 8);
-      const uint64_t control = ~(((x & kLow7) + 0x6060606060606060ull) | x) & kHigh;  // bytes < 0x20
-      if ((control | zero_bytes(x ^ (kOnes * '"')) | zero_bytes(x ^ (kOnes * '\\'))) != 0) break;
+      const uint64_t x = bytes::load8(s + i);
+      if ((bytes::below(x, 0x20) | bytes::equal(x, '"') | bytes::equal(x, '\\')) != 0) break;
       std::memcpy(o, &x, 8);
       o += 8;
       i += 8;

@@ -20,8 +20,8 @@ using Document = rapidjson::Document;
 using Allocator = rapidjson::Document::AllocatorType;
 
 // Parses JSON text into `out`. Parsing happens in place in `buffer` (a copy of `text` plus 16 NUL bytes of
-// padding for RapidJSON's 16-byte reads), which `out` keeps pointers into: `buffer` must outlive `out`. Fails with code "json_syntax", "nesting_limit" or
-// "value_limit"; `where` is file:line:col.
+// padding for RapidJSON's 16-byte reads), which `out` keeps pointers into: `buffer` must outlive `out`.
+// Fails with code "json_syntax", "nesting_limit" or "value_limit"; `where` is file:line:col.
 Status parse(std::string_view text, const std::string& file, const Limits& limits, std::string& buffer,
              Document& out);
 

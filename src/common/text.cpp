@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/bytes.h"
+
 namespace smeltsec::text {
 namespace {
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -39,13 +41,11 @@ std::size_t invalid_utf8_offset(std::string_view s) {
     while (end - p >= 32) {
       uint64_t w[4];
       std::memcpy(w, p, 32);
-      if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull) break;
+      if ((w[0] | w[1] | w[2] | w[3]) & bytes::kHigh) break;
       p += 32;
     }
     while (end - p >= 8) {
-      uint64_t chunk;
-      std::memcpy(&chunk, p, 8);
-      if (chunk & 0x8080808080808080ull) break;
+      if (bytes::load8(reinterpret_cast<const char*>(p)) & bytes::kHigh) break;
       p += 8;
     }
     if (p >= end) break;
@@ -82,11 +82,10 @@ std::size_t utf8_length(std::string_view s) {
   std::size_t continuations = 0;
   std::size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t w = bytes::load8(s.data() + i);
     // One bit per byte at bit 7: shifted to bit 0 and summed into the top byte by the multiplication.
-    const uint64_t marks = (w & ~(w << 1) & 0x8080808080808080ull) >> 7;
-    continuations += static_cast<std::size_t>((marks * 0x0101010101010101ull) >> 56);
+    const uint64_t marks = (w & ~(w << 1) & bytes::kHigh) >> 7;
+    continuations += static_cast<std::size_t>((marks * bytes::kOnes) >> 56);
   }
   for (; i < s.size(); ++i) continuations += is_continuation(static_cast<unsigned char>(s[i])) ? 1 : 0;
   return s.size() - continuations;
@@ -138,22 +137,13 @@ struct SpaceBits {
   uint64_t control;  // bytes < 0x20 other than '\n'
 };
 SpaceBits space_bits(const char* p) {
-  constexpr uint64_t kHigh = 0x8080808080808080ull, kLow7 = 0x7F7F7F7F7F7F7F7Full;
-  uint64_t x;
-  std::memcpy(&x, p, 8);
-  const uint64_t t = x & kLow7;
-  const uint64_t space = ~((t + 0x5F5F5F5F5F5F5F5Full) | x) & kHigh;  // t + 0x5F reaches bit 7 iff t >= 0x21
+  const uint64_t x = bytes::load8(p);
+  const uint64_t space = bytes::below(x, 0x21);
   if (space == 0) return {0, 0};
-  const uint64_t control = ~((t + 0x6060606060606060ull) | x) & kHigh;  // iff t < 0x20
-  const uint64_t y = x ^ 0x0A0A0A0A0A0A0A0Aull;                        // zero bytes where x is '\n'
-  const uint64_t newline = ~(((y & kLow7) + kLow7) | y) & kHigh;
-  return {space, control & ~newline};
+  return {space, bytes::below(x, 0x20) & ~bytes::equal(x, '\n')};
 }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-constexpr bool kWords = true;  // the first byte of a word is its lowest
-#else
-constexpr bool kWords = false;
-#endif
+// The word paths read adjacent bytes from adjacent bit positions.
+constexpr bool kWords = bytes::kLittleEndian;
 
 // True when normalize_whitespace(s) == s, as for most descriptions: no control character but single line
 // breaks, no whitespace at either end or next to other whitespace. Conservative (a blank line between
