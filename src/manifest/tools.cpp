@@ -131,11 +131,7 @@ class ToolBuilder {
       if (!schema) return schema.error();
       json::Value s = std::move(schema.value());
       const std::string arg = argument_name(p.name, taken);
-      if (const std::string d = describe(p.node.value, kMaxDescription); !d.empty()) {
-        cache_.own(s, a_);
-        if (s.HasMember("description")) s.RemoveMember("description");
-        json::add(s, "description", d, a_);
-      }
+      replace_description(s, describe(p.node.value, kMaxDescription));
       if (json::is_true(json::get(p.node.value, "deprecated")) && !cache_.view(s).HasMember("deprecated")) {
         cache_.own(s, a_);
         json::add(s, "deprecated", json::Value(true), a_);
@@ -217,6 +213,14 @@ class ToolBuilder {
   }
 
   std::vector<std::string>& notes() { return notes_; }
+
+  // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
+  void replace_description(json::Value& schema, const std::string& d) {
+    if (d.empty()) return;
+    cache_.own(schema, a_);
+    if (schema.HasMember("description")) schema.RemoveMember("description");
+    json::add(schema, "description", d, a_);
+  }
   // The text of a tool built here (its schemas may hold markers of the shared cache).
   std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
   void write_compact(const json::Value& tool, rapidjson::StringBuffer& out) const { cache_.write_compact(tool, out); }
@@ -265,11 +269,7 @@ class ToolBuilder {
         auto s = conv.convert(Node{p.node.doc, json::get(p.node.value, "schema")}, at.child("schema"));
         if (!s) return s.error();
         info.schema = std::move(s.value());
-        if (const std::string d = describe(p.node.value); !d.empty()) {
-          cache_.own(info.schema, a_);
-          if (info.schema.HasMember("description")) info.schema.RemoveMember("description");
-          json::add(info.schema, "description", d, a_);
-        }
+        replace_description(info.schema, describe(p.node.value));
         info.required = p.required;
         info.content_type = "application/json";
         for (const auto& c : op.consumes) {
@@ -299,11 +299,7 @@ class ToolBuilder {
       info.schema.SetObject();
       json::add(info.schema, "type", "string", a_);
     }
-    if (const std::string d = describe(op.request_body.value); !d.empty()) {
-      cache_.own(info.schema, a_);
-      if (info.schema.HasMember("description")) info.schema.RemoveMember("description");
-      json::add(info.schema, "description", d, a_);
-    }
+    replace_description(info.schema, describe(op.request_body.value));
     info.required = json::is_true(json::get(op.request_body.value, "required"));
     info.arg = argument_name(preferred, taken);
     return info;
