@@ -23,14 +23,15 @@ foreach(hdr nlohmann rapidjson doctest)
     file(CREATE_LINK /usr/include/${hdr} ${SMELTSEC_SHIM}/${hdr} SYMBOLIC)
   endif()
 endforeach()
-# RapidJSON, copied and patched (the rest of its headers unchanged):
-# - its SSE2 string scans test "byte < 0x20" as max(byte, 0x19) == 0x19, so 0x1A-0x1F pass as ordinary
-#   characters: the writer leaves them unescaped (invalid JSON) and the parser accepts them raw in a string,
-#   both only inside 16-byte-aligned blocks. Upstream fixed it by comparing with 0x1F; so does this copy.
-# - cmake/rapidjson/<header>-<name>.old/.new: exact fragments replaced (see each .new for why).
-# Each change must apply exactly, or configuration stops. tests/unit/json_test.cpp covers them.
+# RapidJSON, copied and patched (the rest of its headers unchanged): cmake/rapidjson/<header>-<name>.old/.new
+# are exact fragments of <header>.h and their replacements (every occurrence; see each .new for why):
+# - *-sse2-control: its SSE2 string scans test "byte < 0x20" as max(byte, 0x19) == 0x19, so 0x1A-0x1F pass
+#   as ordinary characters: the writer leaves them unescaped (invalid JSON) and the parser accepts them raw
+#   in a string, both only inside 16-byte-aligned blocks. Upstream fixed it by comparing with 0x1F.
+# - reader-skip-*: unaligned 16-byte scans; document-capacity: room for 4 members, not 16.
+# A fragment that is not found stops configuration. tests/unit/json_test.cpp covers them.
 file(GLOB SMELTSEC_RJ_PATCHES ${CMAKE_CURRENT_LIST_DIR}/rapidjson/*.old ${CMAKE_CURRENT_LIST_DIR}/rapidjson/*.new)
-set(SMELTSEC_RJ_STAMP "0x1F")
+set(SMELTSEC_RJ_STAMP "")
 foreach(f ${SMELTSEC_RJ_PATCHES})
   file(SHA256 ${f} h)
   string(APPEND SMELTSEC_RJ_STAMP ${h})
@@ -48,18 +49,6 @@ if(NOT rj_done STREQUAL SMELTSEC_RJ_STAMP)
   endif()
   file(REMOVE_RECURSE ${SMELTSEC_SHIM}/rapidjson)
   file(COPY /usr/include/rapidjson DESTINATION ${SMELTSEC_SHIM})
-  string(REPEAT "0x19, " 15 bad)
-  string(REPEAT "0x1F, " 15 good)
-  foreach(f reader.h writer.h)
-    file(READ ${SMELTSEC_SHIM}/rapidjson/${f} text)
-    string(FIND "${text}" "${bad}0x19 }" at)
-    if(at EQUAL -1)
-      message(FATAL_ERROR "RapidJSON ${f}: the SSE2 control-character constant to fix was not found")
-    endif()
-    string(REPLACE "${bad}0x19 }" "${good}0x1F }" text "${text}")
-    string(REPLACE "max(s, 0x19) == 0x19" "max(s, 0x1F) == 0x1F" text "${text}")
-    file(WRITE ${SMELTSEC_SHIM}/rapidjson/${f} "${text}")
-  endforeach()
   file(GLOB olds ${CMAKE_CURRENT_LIST_DIR}/rapidjson/*.old)
   foreach(old_file ${olds})
     string(REGEX REPLACE "\\.old$" ".new" new_file ${old_file})
