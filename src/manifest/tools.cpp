@@ -214,18 +214,18 @@ class ToolBuilder {
 
   std::vector<std::string>& notes() { return notes_; }
 
-  // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
+  // The text of a tool built here (its schemas may hold markers of the shared cache).
+  std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
+  void write_compact(const json::Value& tool, rapidjson::StringBuffer& out) const { cache_.write_compact(tool, out); }
+
+ private:  // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
   void replace_description(json::Value& schema, const std::string& d) {
     if (d.empty()) return;
     cache_.own(schema, a_);
     if (schema.HasMember("description")) schema.RemoveMember("description");
     json::add(schema, "description", d, a_);
   }
-  // The text of a tool built here (its schemas may hold markers of the shared cache).
-  std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
-  void write_compact(const json::Value& tool, rapidjson::StringBuffer& out) const { cache_.write_compact(tool, out); }
 
- private:
   struct BodyInfo {
     std::string arg;
     std::string content_type;
