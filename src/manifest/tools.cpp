@@ -218,7 +218,8 @@ class ToolBuilder {
   std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
   void write_compact(const json::Value& tool, rapidjson::StringBuffer& out) const { cache_.write_compact(tool, out); }
 
- private:  // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
+ private:
+  // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
   void replace_description(json::Value& schema, const std::string& d) {
     if (d.empty()) return;
     cache_.own(schema, a_);
