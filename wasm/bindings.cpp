@@ -62,20 +62,27 @@ class Bundle {
   explicit Bundle(val limits) : bundle_(read_limits(limits)) {}
 
   // A file arrives in two steps, written by JS straight into the string the bundle keeps (a 13 MB spec is
-  // copied once, not into a malloc'd block and again into a string): stageFile(length) returns where to
-  // write the bytes, addStaged(path) adds them.
-  std::uintptr_t stageFile(std::size_t length) {
+  // copied once, not into a malloc'd block and again into a string): stageFile(path, size) checks the
+  // bundle's limits first (a file it would refuse takes no memory: wasm memory never shrinks) and returns
+  // {ok, ptr}, where to write the bytes; addStaged() adds them.
+  val stageFile(const std::string& path, std::size_t size) {
     staged_ = std::string();
+    staged_path_.clear();
+    if (auto st = bundle_.check_file(path, size); !st) return error_value(st.error());
 #if defined(_LIBCPP_VERSION)
-    staged_.__resize_default_init(length);  // libc++: no zero-filling, every byte is written next
+    staged_.__resize_default_init(size);  // libc++: no zero-filling, every byte is written next
 #else
-    staged_.resize(length);
+    staged_.resize(size);
 #endif
-    return reinterpret_cast<std::uintptr_t>(staged_.data());
+    staged_path_ = path;
+    val out = ok_value();
+    out.set("ptr", reinterpret_cast<std::uintptr_t>(staged_.data()));
+    return out;
   }
-  val addStaged(const std::string& path) {
-    auto st = bundle_.add_file(path, std::move(staged_));
+  val addStaged() {
+    auto st = bundle_.add_file(staged_path_, std::move(staged_));
     staged_ = std::string();
+    staged_path_.clear();
     return st ? ok_value() : error_value(st.error());
   }
 
@@ -117,7 +124,8 @@ class Bundle {
   }
 
   smeltsec::SourceBundle bundle_;
-  std::string staged_;  // the file stageFile() made room for, until addStaged()
+  std::string staged_;       // the file stageFile() made room for, until addStaged()
+  std::string staged_path_;  // and its path
 };
 
 val analyze_spec(const Bundle& bundle, val options) {

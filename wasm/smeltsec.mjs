@@ -132,9 +132,10 @@ export class SmeltSec {
         }
         if (!file.archive) {
           // Written straight into the core's copy of the file (HEAPU8 read after stageFile: memory may grow).
-          const ptr = bundle.stageFile(bytes.length);
-          this.core.HEAPU8.set(bytes, ptr);
-          const added = bundle.addStaged(String(file.path));
+          const staged = bundle.stageFile(String(file.path), bytes.length);
+          if (!staged.ok) return staged;
+          this.core.HEAPU8.set(bytes, staged.ptr);
+          const added = bundle.addStaged();
           if (!added.ok) return added;
           continue;
         }

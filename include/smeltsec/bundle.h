@@ -40,6 +40,10 @@ class SourceBundle {
   // that leaves the bundle root or is absolute, a duplicate, or any size/count limit.
   Status add_file(std::string_view path, std::string bytes);
 
+  // Whether add_file would take a file of `size` bytes at `path` (the same checks, nothing added): lets a
+  // caller refuse a file before reading it.
+  Status check_file(std::string_view path, std::size_t size) const;
+
   // The file's bytes, or nullptr when the bundle has no such (normalised) path.
   const std::string* find(std::string_view path) const;
 

@@ -34,7 +34,7 @@ std::string normalize_bundle_path(std::string_view path) {
   return out;
 }
 
-Status SourceBundle::add_file(std::string_view path, std::string bytes) {
+Status SourceBundle::check_file(std::string_view path, std::size_t size) const {
   // Long paths are shown shortened, at a code point boundary so that the message stays valid UTF-8.
   std::size_t shown = std::min<std::size_t>(path.size(), 200);
   while (shown > 0 && shown < path.size() && (static_cast<unsigned char>(path[shown]) & 0xC0) == 0x80) --shown;
@@ -47,18 +47,23 @@ Status SourceBundle::add_file(std::string_view path, std::string bytes) {
   if (files_.size() >= limits_.max_files) {
     return Error{"file_limit", "the bundle already holds " + std::to_string(limits_.max_files) + " files", where};
   }
-  if (bytes.size() > limits_.max_document_bytes) {
+  if (size > limits_.max_document_bytes) {
     return Error{"size_limit",
-                 "the file is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                 "the file is " + std::to_string(size) + " bytes; the limit is " +
                      std::to_string(limits_.max_document_bytes),
                  where};
   }
-  if (total_bytes_ + bytes.size() > limits_.max_bundle_bytes) {
+  if (total_bytes_ + size > limits_.max_bundle_bytes) {
     return Error{"size_limit", "the bundle would exceed " + std::to_string(limits_.max_bundle_bytes) + " bytes", where};
   }
   if (files_.count(norm)) return Error{"duplicate_path", "the bundle already has this file", norm};
+  return Ok{};
+}
+
+Status SourceBundle::add_file(std::string_view path, std::string bytes) {
+  if (auto ok = check_file(path, bytes.size()); !ok) return ok;
   total_bytes_ += bytes.size();
-  files_.emplace(std::move(norm), std::move(bytes));
+  files_.emplace(normalize_bundle_path(path), std::move(bytes));
   return Ok{};
 }
 

@@ -38,3 +38,14 @@ test('a large file and a small one in one bundle arrive intact', () => {
   assert.equal(r.value.candidates.length, 20001);
   assert.equal(r.value.candidates.at(-1).name, 'last');
 });
+
+test('a file over the size limit is refused before it takes any of the core\'s memory', () => {
+  // Wasm memory never shrinks: a refused file must not grow it. 64 MB of bytes against a 1 MB limit.
+  const big = new Uint8Array(64 << 20);
+  const before = smeltsec.core.HEAPU8.length;
+  const r = smeltsec.analyzeSpec([{ path: 'big.json', bytes: big }], { entry: 'big.json', limits: { maxDocumentBytes: 1 << 20 } });
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'size_limit');
+  assert.equal(r.error.where, 'big.json');
+  assert.equal(smeltsec.core.HEAPU8.length, before);
+});

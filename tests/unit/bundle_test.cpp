@@ -94,7 +94,14 @@ TEST_CASE("SourceBundle::add_file refusals carry a code and the path") {
     CHECK(st.error().code == c.code);
     CHECK_FALSE(st.error().message.empty());
     if (!c.path.empty()) CHECK_FALSE(st.error().where.empty());
+    // check_file refuses the same file the same way, before any bytes exist
+    auto checked = bundle.check_file(c.path, c.bytes);
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.error().code == st.error().code);
+    CHECK(checked.error().where == st.error().where);
   }
+  CHECK(bundle.check_file("./new/../n.yaml", 50).ok());  // the last 50 bytes of the bundle's room
+  CHECK(bundle.files().size() == 1);                     // and check_file adds nothing
   CHECK(bundle.files().size() == 1);  // refused files leave no trace
   CHECK(bundle.total_bytes() == 100);
 

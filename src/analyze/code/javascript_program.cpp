@@ -73,7 +73,11 @@ TSNode field(TSNode n, const char* name) {
     const char* name;
     TSFieldId id;
   };
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  static std::vector<Entry> cache;  // single-threaded wasm: thread_local would need the atomics feature
+#else
   thread_local std::vector<Entry> cache;
+#endif
   const TSLanguage* language = ts_node_language(n);
   TSFieldId id = 0;
   bool found = false;
