@@ -1,5 +1,6 @@
 #include "common/json.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -131,7 +132,24 @@ std::string write(const Value& value, bool pretty) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n) {
+void TextBuffer::grow(std::size_t n) {
+  const std::size_t want = std::max({size_ + n, text_.size() + text_.size() / 2, std::size_t{256}});
+#if defined(_LIBCPP_VERSION)
+  text_.__resize_default_init(want);  // the bytes past size_ are written before they are read
+#else
+  text_.resize(want);
+#endif
+}
+
+std::string TextBuffer::take() {
+  text_.resize(size_);
+  std::string out = std::move(text_);
+  text_ = std::string();
+  size_ = 0;
+  return out;
+}
+
+void append_string(TextBuffer& out, const char* s, std::size_t n) {
   // rapidjson::Writer's table: the character after the backslash, 'u' for \u00XX, 0 for none.
   static constexpr char kEscape[256] = {
       'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',  // 00

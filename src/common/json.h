@@ -25,13 +25,58 @@ using Allocator = rapidjson::Document::AllocatorType;
 Status parse(std::string_view text, const std::string& file, const Limits& limits, std::string& buffer,
              Document& out);
 
+// A RapidJSON output stream (what rapidjson::Writer writes to) over a std::string that the caller takes at
+// the end: no copy of the text, unlike rapidjson::StringBuffer (the manifest is megabytes). It grows by half
+// when full, without zero-filling where the standard library allows (libc++). GetString() is not
+// NUL-terminated: use it with GetSize(), or view().
+class TextBuffer {
+ public:
+  using Ch = char;
+  void Put(char c) {
+    if (size_ == text_.size()) grow(1);
+    text_[size_++] = c;
+  }
+  void PutUnsafe(char c) { text_[size_++] = c; }
+  void Flush() {}
+  void Clear() { size_ = 0; }
+  // Room for `n` more bytes.
+  void Reserve(std::size_t n) {
+    if (text_.size() - size_ < n) grow(n);
+  }
+  char* Push(std::size_t n) {
+    Reserve(n);
+    return PushUnsafe(n);
+  }
+  char* PushUnsafe(std::size_t n) {
+    char* p = text_.data() + size_;
+    size_ += n;
+    return p;
+  }
+  void Pop(std::size_t n) { size_ -= n; }
+  const char* GetString() const { return text_.data(); }
+  std::size_t GetSize() const { return size_; }
+  std::size_t GetLength() const { return size_; }
+  std::string_view view() const { return {text_.data(), size_}; }
+  // The text written; the buffer is empty afterwards.
+  std::string take();
+
+ private:
+  void grow(std::size_t n);
+  std::string text_;  // its size is the room in use; the text is its first size_ bytes
+  std::size_t size_ = 0;
+};
+// rapidjson::Writer reserves and writes through these free functions (found by argument-dependent lookup;
+// RapidJSON's own generic versions would not reserve and would check for room at every byte).
+inline void PutReserve(TextBuffer& b, std::size_t n) { b.Reserve(n); }
+inline void PutUnsafe(TextBuffer& b, char c) { b.PutUnsafe(c); }
+
 // Serialises a value: compact, or pretty with two-space indentation. Deterministic.
 std::string write(const Value& value, bool pretty = false);
 
 // Appends the JSON string literal of s (quotes included), byte for byte as rapidjson::Writer writes it
 // (control characters, `"` and `\` escaped; other bytes, UTF-8 included, as they are), eight bytes at a
 // time where nothing needs escaping.
-void append_string(rapidjson::StringBuffer& out, const char* s, std::size_t n);
+void append_string(TextBuffer& out, const char* s, std::size_t n);
 
 // a[0, n) == b[0, n), for the short names (keys, keywords) looked up everywhere: word loads instead of a
 // memcmp call (a call per comparison in the wasm build).

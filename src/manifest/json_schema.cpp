@@ -9,7 +9,6 @@
 #include <type_traits>
 
 #include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "common/schema_values.h"
@@ -246,9 +245,9 @@ std::string describe(const json::Value* node, std::size_t max_chars) {
 template <typename Base>
 class SplicingWriter : public Base {
  public:
-  SplicingWriter(rapidjson::StringBuffer& out, const SchemaCache& cache) : Base(out), cache_(cache) {}
+  SplicingWriter(json::TextBuffer& out, const SchemaCache& cache) : Base(out), cache_(cache) {}
 
-  static constexpr bool kCompact = std::is_same_v<Base, rapidjson::Writer<rapidjson::StringBuffer>>;
+  static constexpr bool kCompact = std::is_same_v<Base, rapidjson::Writer<json::TextBuffer>>;
 
   bool String(const char* s, rapidjson::SizeType n, bool copy = false) {
     if (const SchemaCache::Fragment* f = cache_.fragment(s, n)) {
@@ -376,10 +375,10 @@ const std::string& SchemaCache::text_of(const Fragment& f) const {
   if (f.text.empty()) {
     // Writing a fragment writes the fragments it holds first: one scratch buffer per level, kept (and
     // grown) across fragments.
-    if (scratch_depth_ == scratch_.size()) scratch_.push_back(std::make_unique<rapidjson::StringBuffer>());
-    rapidjson::StringBuffer& buffer = *scratch_[scratch_depth_++];
+    if (scratch_depth_ == scratch_.size()) scratch_.push_back(std::make_unique<json::TextBuffer>());
+    json::TextBuffer& buffer = *scratch_[scratch_depth_++];
     buffer.Clear();
-    SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(buffer, *this);
+    SplicingWriter<rapidjson::Writer<json::TextBuffer>> writer(buffer, *this);
     f.tree.Accept(writer);
     f.text.assign(buffer.GetString(), buffer.GetSize());
     --scratch_depth_;
@@ -388,19 +387,19 @@ const std::string& SchemaCache::text_of(const Fragment& f) const {
 }
 
 std::string SchemaCache::write(const json::Value& v, bool pretty) const {
-  rapidjson::StringBuffer buffer;
+  json::TextBuffer buffer;
   if (pretty) {
-    SplicingWriter<rapidjson::PrettyWriter<rapidjson::StringBuffer>> writer(buffer, *this);
+    SplicingWriter<rapidjson::PrettyWriter<json::TextBuffer>> writer(buffer, *this);
     writer.SetIndent(' ', 2);
     v.Accept(writer);
   } else {
     write_compact(v, buffer);
   }
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return buffer.take();
 }
 
-void SchemaCache::write_compact(const json::Value& v, rapidjson::StringBuffer& out) const {
-  SplicingWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(out, *this);
+void SchemaCache::write_compact(const json::Value& v, json::TextBuffer& out) const {
+  SplicingWriter<rapidjson::Writer<json::TextBuffer>> writer(out, *this);
   v.Accept(writer);
 }
 

@@ -69,7 +69,7 @@ class SchemaCache {
   // Serialises a value that may hold markers, as json::write would serialise it with every marker expanded.
   std::string write(const json::Value& v, bool pretty) const;
   // The same, compact, appended to `out`.
-  void write_compact(const json::Value& v, rapidjson::StringBuffer& out) const;
+  void write_compact(const json::Value& v, json::TextBuffer& out) const;
 
   // What a conversion of a `$ref` target depends on: the target, the depth, the direction and, for one that
   // cut something, the walk's state (empty for the others).
@@ -117,7 +117,7 @@ class SchemaCache {
   // Per target and direction, the fragments find_uncut may return.
   std::unordered_map<std::pair<const intake::RefTarget*, bool>, std::vector<std::size_t>, TargetHash> uncut_;
   std::deque<Fragment> fragments_;  // stable addresses: markers point at their Fragment's bytes
-  mutable std::vector<std::unique_ptr<rapidjson::StringBuffer>> scratch_;  // text_of's buffers, one per nesting
+  mutable std::vector<std::unique_ptr<json::TextBuffer>> scratch_;  // text_of's buffers, one per nesting
   mutable std::size_t scratch_depth_ = 0;
 };
 

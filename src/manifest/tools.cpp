@@ -216,7 +216,7 @@ class ToolBuilder {
 
   // The text of a tool built here (its schemas may hold markers of the shared cache).
   std::string write(const json::Value& tool, bool pretty) const { return cache_.write(tool, pretty); }
-  void write_compact(const json::Value& tool, rapidjson::StringBuffer& out) const { cache_.write_compact(tool, out); }
+  void write_compact(const json::Value& tool, json::TextBuffer& out) const { cache_.write_compact(tool, out); }
 
  private:
   // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
@@ -589,7 +589,7 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   result.tools = result.mode == "all" ? ops.size() : trio.Size();
   // Large manifests are compact and written straight into one buffer, head first; indented ones (at most
   // kMaxIndentedTools definitions) keep each definition apart, to be re-indented where it lands.
-  rapidjson::StringBuffer compact;
+  json::TextBuffer compact;
   std::vector<std::string> definitions;
   auto put = [&compact](std::string_view text) {
     if (!text.empty()) std::memcpy(compact.Push(text.size()), text.data(), text.size());
@@ -641,7 +641,7 @@ Result<BuildResult> build_manifest(intake::OpenApiSpec& spec, const std::vector<
   std::string& out = result.manifest_json;
   if (!pretty) {
     put(result.mode == "all" ? "]}\n" : "]}}}\n");
-    out.assign(compact.GetString(), compact.GetSize());
+    out = compact.take();
   } else if (result.mode == "all") {
     out += "{\n  \"tools\": ";
     append_array(out, definitions, 2);

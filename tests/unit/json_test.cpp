@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include <rapidjson/prettywriter.h>
 #include <rapidjson/writer.h>
 
 #include "common/json.h"
@@ -268,10 +269,10 @@ TEST_CASE("json append_string writes what rapidjson::Writer writes, for every by
     return std::string(buffer.GetString(), buffer.GetSize());
   };
   auto ours = [](const std::string& s, const std::string& before) {
-    rapidjson::StringBuffer buffer;
+    json::TextBuffer buffer;
     if (!before.empty()) std::memcpy(buffer.Push(before.size()), before.data(), before.size());
     json::append_string(buffer, s.data(), s.size());
-    return std::string(buffer.GetString(), buffer.GetSize());
+    return buffer.take();
   };
   std::size_t checked = 0;
   for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 40u}) {
@@ -413,4 +414,67 @@ TEST_CASE("json: whitespace runs of every length up to 40, at every alignment, b
       }
     }
   }
+}
+
+TEST_CASE("json TextBuffer: rapidjson writers write to it exactly what they write to a StringBuffer") {
+  // A document with every kind of value, long strings (growth past the first 256 bytes many times over)
+  // and strings with characters to escape.
+  json::Document doc;
+  auto& a = doc.GetAllocator();
+  doc.SetObject();
+  json::Value list(rapidjson::kArrayType);
+  for (int i = 0; i < 300; ++i) {
+    json::Value item(rapidjson::kObjectType);
+    const std::string text = std::string(static_cast<std::size_t>(i % 37), 'a') + "\"\\\n\x01\xC3\xA9" + std::to_string(i);
+    json::add(item, "text", text, a);
+    json::add(item, "n", json::Value(i * 1.5), a);
+    json::add(item, "i", json::Value(-i), a);
+    json::add(item, "flag", json::Value(i % 2 == 0), a);
+    json::add(item, "none", json::Value(), a);
+    list.PushBack(item, a);
+  }
+  json::add(doc, "list", std::move(list), a);
+  for (bool pretty : {false, true}) {
+    CAPTURE(pretty);
+    rapidjson::StringBuffer reference;
+    json::TextBuffer ours;
+    if (pretty) {
+      rapidjson::PrettyWriter<rapidjson::StringBuffer> w1(reference);
+      rapidjson::PrettyWriter<json::TextBuffer> w2(ours);
+      doc.Accept(w1);
+      doc.Accept(w2);
+    } else {
+      rapidjson::Writer<rapidjson::StringBuffer> w1(reference);
+      rapidjson::Writer<json::TextBuffer> w2(ours);
+      doc.Accept(w1);
+      doc.Accept(w2);
+    }
+    const std::string expected(reference.GetString(), reference.GetSize());
+    REQUIRE(expected.size() > 10000);
+    CHECK(ours.GetSize() == expected.size());
+    CHECK(ours.view() == expected);
+    CHECK(ours.take() == expected);
+    CHECK(ours.GetSize() == 0);  // empty after take(), and usable again
+    ours.Put('x');
+    CHECK(ours.take() == "x");
+  }
+}
+
+TEST_CASE("json TextBuffer: Push, Pop, Reserve and Clear keep what was written") {
+  json::TextBuffer b;
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string piece(static_cast<std::size_t>(i % 13), static_cast<char>('a' + i % 26));
+    if (!piece.empty()) std::memcpy(b.Push(piece.size()), piece.data(), piece.size());
+    expected += piece;
+    if (i % 100 == 0) b.Reserve(static_cast<std::size_t>(i));  // room reserved, nothing written
+    if (i % 7 == 0 && !expected.empty()) {
+      b.Pop(1);
+      expected.pop_back();
+    }
+    REQUIRE(b.view() == expected);
+  }
+  b.Clear();
+  CHECK(b.GetSize() == 0);
+  CHECK(b.take().empty());
 }
