@@ -199,10 +199,14 @@ std::string normalize_whitespace(std::string_view s) {
           out[n++] = ' ';
         }
       }
-      // The run of visible bytes up to the next whitespace or control byte, copied a word at a time (a
-      // memcpy call per run costs more than the run in the wasm build: most runs are a word long).
+      // Prose, eight bytes at a time: blocks that come out as they are (no control character but line
+      // breaks, no whitespace next to other whitespace, and a visible last byte, so that each whitespace
+      // byte lies between two visible ones; the byte before the first block is visible or is not
+      // whitespace: s[i] is visible). Then the rest of the visible run byte by byte.
       if constexpr (kWords) {
-        while (i + 8 <= size && space_bits(s.data() + i).space == 0) {
+        while (i + 8 <= size) {
+          const SpaceBits b = space_bits(s.data() + i);
+          if (b.control != 0 || (b.space & (b.space << 8)) != 0 || (b.space >> 63) != 0) break;
           std::memcpy(&out[n], s.data() + i, 8);
           n += 8;
           i += 8;
