@@ -25,7 +25,7 @@ async function loadSmeltSec() {
   const entry = path.basename(spec);
   const call = async () => {
     const a = performance.now();
-    const bytes = await readWhole(spec); // as the CLI reads files
+    const bytes = readWhole(spec); // as the CLI reads files
     const b = performance.now();
     const r = smeltsec.generateManifest([{ path: entry, bytes }], { entry, mode });
     const c = performance.now();

@@ -65,7 +65,7 @@ async function runWithBundle(input, call) {
       const full = path.resolve(input.root, need);
       if (!within(input.root, full)) return result;
       try {
-        input.files.set(need, await readWhole(full));
+        input.files.set(need, readWhole(full));
         added++;
       } catch {
         return result;

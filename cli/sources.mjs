@@ -75,7 +75,7 @@ export async function walkFolder(dir) {
       if (files.size >= MAX_WALK_FILES) {
         throw new InputError('file_limit', `the folder has more than ${MAX_WALK_FILES} spec and code files`, dir);
       }
-      files.set(childRel, await readWhole(full));
+      files.set(childRel, readWhole(full));
     }
   };
   await walk(dir, '');
@@ -135,12 +135,12 @@ export async function loadSource(target, opts) {
   }
   if (isArchivePath(target)) {
     const name = path.basename(target).replace(/\.(tar\.gz|tgz|tar|zip)$/i, '');
-    return { kind: 'code', root: null, entry: undefined, files: new Map(), archives: [{ name: path.basename(target), bytes: await readWhole(target) }], skipped: [], name };
+    return { kind: 'code', root: null, entry: undefined, files: new Map(), archives: [{ name: path.basename(target), bytes: readWhole(target) }], skipped: [], name };
   }
   const full = path.resolve(target);
   const root = path.resolve(opts.root ?? path.dirname(full));
   if (!within(root, full)) throw new InputError('bad_usage', `--root ${opts.root} does not contain ${target}`, target);
   const entry = path.relative(root, full).split(path.sep).join('/');
   const kind = CODE_EXTENSIONS.has(path.extname(full).toLowerCase()) ? 'code' : 'spec';
-  return { kind, root, entry, files: new Map([[entry, await readWhole(full)]]), archives: [], skipped: [], name: path.parse(full).name };
+  return { kind, root, entry, files: new Map([[entry, readWhole(full)]]), archives: [], skipped: [], name: path.parse(full).name };
 }

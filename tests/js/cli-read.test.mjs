@@ -1,4 +1,4 @@
-// cli/read.mjs: whole files in one read, byte for byte what fs.readFile gives.
+// cli/read.mjs: whole files, byte for byte what fs.readFile gives; errors as fs.readFile's.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ test('files of every kind of size read whole', async () => {
     const file = path.join(dir, `f${size}`);
     const bytes = randomBytes(size);
     writeFileSync(file, bytes);
-    const got = await readWhole(file);
+    const got = readWhole(file);
     assert.ok(Buffer.isBuffer(got));
     assert.equal(got.length, size);
     assert.ok(got.equals(bytes), `size ${size}`);
@@ -25,12 +25,14 @@ test('files of every kind of size read whole', async () => {
 });
 
 test('a file whose size the file system does not report is still read', { skip: !existsSync('/proc/version') && 'no /proc' }, async () => {
-  const got = await readWhole('/proc/version');
+  const got = readWhole('/proc/version');
   assert.ok(got.length > 0);
   assert.ok(got.equals(await readFile('/proc/version')));
 });
 
-test('a missing file rejects as fs.readFile does', async () => {
-  await assert.rejects(readWhole(path.join(dir, 'missing')), { code: 'ENOENT' });
-  await assert.rejects(readWhole(dir), { code: 'EISDIR' });
+test('a missing file or a folder fails as fs.readFile does', async () => {
+  await assert.rejects(readFile(path.join(dir, 'missing')), { code: 'ENOENT' });
+  assert.throws(() => readWhole(path.join(dir, 'missing')), { code: 'ENOENT' });
+  await assert.rejects(readFile(dir), { code: 'EISDIR' });
+  assert.throws(() => readWhole(dir), { code: 'EISDIR' });
 });
