@@ -106,6 +106,11 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) {
   }
   return true;
 }
+// a == b the same way: for the short literals that names and types are compared with in hot loops
+// (std::string_view's operator== is a memcmp call in the wasm build).
+inline bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && same_bytes(a.data(), b.data(), a.size());
+}
 
 // The member `key` of an object (the first of duplicates), or nullptr when `v` is not an object or has no
 // such member.

@@ -48,13 +48,13 @@ class TypeList {
 };
 
 bool value_matches(const json::Value& v, std::string_view type) {
-  if (type == "string") return v.IsString();
-  if (type == "integer") return v.IsInt64() || v.IsUint64() || (v.IsDouble() && std::floor(v.GetDouble()) == v.GetDouble());
-  if (type == "number") return v.IsNumber();
-  if (type == "boolean") return v.IsBool();
-  if (type == "array") return v.IsArray();
-  if (type == "object") return v.IsObject();
-  if (type == "null") return v.IsNull();
+  if (json::same(type, "string")) return v.IsString();
+  if (json::same(type, "integer")) return v.IsInt64() || v.IsUint64() || (v.IsDouble() && std::floor(v.GetDouble()) == v.GetDouble());
+  if (json::same(type, "number")) return v.IsNumber();
+  if (json::same(type, "boolean")) return v.IsBool();
+  if (json::same(type, "array")) return v.IsArray();
+  if (json::same(type, "object")) return v.IsObject();
+  if (json::same(type, "null")) return v.IsNull();
   return false;
 }
 
@@ -218,8 +218,8 @@ std::string describe_keywords(const Keywords& kw, std::size_t max_chars) {
   std::string text = text::normalize_whitespace(json::str(kw[kDescription]));
   const std::string_view format = json::str(kw[kFormat]);
   const std::string_view type = json::str(kw[kType]);
-  const bool obvious = (type == "integer" && (format == "int32" || format == "int64")) ||
-                       (type == "number" && (format == "float" || format == "double"));
+  const bool obvious = (json::same(type, "integer") && (json::same(format, "int32") || json::same(format, "int64"))) ||
+                       (json::same(type, "number") && (json::same(format, "float") || json::same(format, "double")));
   if (!format.empty() && format.size() <= 64 && !obvious) {
     if (!text.empty()) text += text.back() == '.' ? " " : ". ";
     text += "Format: " + std::string(format) + ".";
@@ -426,7 +426,7 @@ void SchemaConverter::set_description(json::Value& schema, std::string text) {
 json::Value SchemaConverter::placeholder(const std::string& type, const std::string& why, bool stable) {
   if (!stable) ++unstable_cuts_;
   json::Value v = json::type_schema(type.c_str(), *a_);
-  if (type == "array") {
+  if (json::same(type, "array")) {
     json::Value items = json::type_schema("object", *a_);
     json::add(v, "items", std::move(items), *a_);
   }
@@ -751,7 +751,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
     if (!examples.Empty()) json::add(out, "examples", std::move(examples), *a_);
   }
 
-  if (type == "string") {
+  if (json::same(type, "string")) {
     for (Keyword k : {kMinLength, kMaxLength}) {
       if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, *a_), *a_);
     }
@@ -762,7 +762,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
         note("pattern that is not valid ECMAScript dropped at " + at.where());
       }
     }
-  } else if (type == "number" || type == "integer") {
+  } else if (json::same(type, "number") || json::same(type, "integer")) {
     const json::Value* min = kw[kMinimum];
     const json::Value* max = kw[kMaximum];
     const json::Value* xmin = kw[kExclusiveMinimum];
@@ -774,7 +774,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
     if (const json::Value* m = kw[kMultipleOf]; m && m->IsNumber() && m->GetDouble() > 0) {
       json::add(out, "multipleOf", json::clone(*m, *a_), *a_);
     }
-  } else if (type == "array") {
+  } else if (json::same(type, "array")) {
     const json::Value* items = kw[kItems];
     if (items != nullptr && items->IsArray()) items = items->Empty() ? nullptr : &(*items)[0];
     if (items != nullptr && (items->IsObject() || items->IsBool())) {
@@ -788,7 +788,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
       if (const json::Value* n = kw[k]; is_non_negative_int(n)) json::add(out, kKeywordNames[k], json::clone(*n, *a_), *a_);
     }
     if (json::is_true(kw[kUniqueItems])) json::add(out, "uniqueItems", json::Value(true), *a_);
-  } else if (type == "object") {
+  } else if (json::same(type, "object")) {
     json::Value props(rapidjson::kObjectType);
     std::vector<std::string_view> kept;  // names of the properties kept, sorted below
     if (const json::Value* p = kw[kProperties]; p && p->IsObject()) {
