@@ -341,8 +341,17 @@ TEST_CASE("json same_bytes: every length up to 40, a difference at every positio
       CAPTURE(at);
       REQUIRE_FALSE(json::same_bytes(a.data(), b.data(), n));
       REQUIRE_FALSE(json::same_bytes(b.data(), a.data(), n));
+      REQUIRE_FALSE(json::same(a, b));
+    }
+    CHECK(json::same(a, copy));
+    if (n > 0) {
+      CHECK_FALSE(json::same(a, std::string_view(a).substr(1)));  // lengths differ, bytes would not
+      CHECK_FALSE(json::same(std::string_view(a).substr(0, n - 1), a));
     }
   }
+  CHECK(json::same("integer", "integer"));
+  CHECK_FALSE(json::same("integer", "integers"));
+  CHECK_FALSE(json::same("", "a"));
   // get: lengths equal, bytes not; the first of duplicate keys.
   std::string buffer;
   json::Document doc;
