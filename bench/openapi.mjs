@@ -429,7 +429,7 @@ function report() {
   const bp = m.smeltsecProc.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
   const ph = bp.summary.phasesMs;
   out.push(`smeltsec-process (best run, ${fmt(bp.wallMs)} ms wall): node start-up + exit ${fmt(bp.wallMs - ph.total)}, ` +
-    `import ${fmt(ph.import)}, instantiate ${fmt(ph.instantiate)}, read ${fmt(ph.read)}, generate ${fmt(ph.generate)} ` +
+    `import ${fmt(ph.import)}, instantiate ${fmt(ph.instantiate)}, stat ${fmt(ph.stat)}, generate (reads the file) ${fmt(ph.generate)} ` +
     `(intake ${fmt(bp.summary.timingsMs.intake)}, analyze ${fmt(bp.summary.timingsMs.analyze)}, tools ${fmt(bp.summary.timingsMs.tools)}), write ${fmt(ph.write)}`);
   const o0 = m.omgChildren[0];
   out.push(`openapi-mcp-generator cold: import ${fmt(best(m.omgChildren.map((c) => c.coldPhases.importMs)))} ms; ` +

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { readWhole } from '../cli/read.mjs';
+import { readForCore } from '../cli/read.mjs';
 
 const t0 = performance.now();
 const args = process.argv.slice(2);
@@ -23,10 +23,10 @@ const { createSmeltSec } = await import('../wasm/smeltsec.mjs');
 const t1 = performance.now();
 const smeltsec = await createSmeltSec();
 const t2 = performance.now();
-const bytes = readWhole(spec); // as the CLI reads files
+const source = readForCore(spec); // as the CLI reads files: the core reads it during generate
 const t3 = performance.now();
 const entry = path.basename(spec);
-const result = smeltsec.generateManifest([{ path: entry, bytes }], { entry, mode });
+const result = smeltsec.generateManifest([{ path: entry, ...source }], { entry, mode });
 const t4 = performance.now();
 if (!result.ok) {
   const e = result.error;
@@ -45,7 +45,7 @@ process.stdout.write(
     operations: report.operations,
     tools: report.tools,
     manifestBytes: report.manifestBytes,
-    phasesMs: { import: t1 - t0, instantiate: t2 - t1, read: t3 - t2, generate: t4 - t3, write: t5 - t4, total: t5 - t0 },
+    phasesMs: { import: t1 - t0, instantiate: t2 - t1, stat: t3 - t2, generate: t4 - t3, write: t5 - t4, total: t5 - t0 },
     timingsMs: report.timingsMs,
     maxRssKB: process.resourceUsage().maxRSS,
   }) + '\n',

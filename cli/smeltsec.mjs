@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createSmeltSec } from '../wasm/smeltsec.mjs';
-import { readWhole } from './read.mjs';
+import { coreFiles, readForCore } from './read.mjs';
 import { InputError, loadSource, within } from './sources.mjs';
 
 const USAGE = `usage: smeltsec <command> [options]
@@ -57,7 +57,7 @@ function progress(opts, text) {
 // calls again. Files outside the root are never read.
 async function runWithBundle(input, call) {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const result = call([...input.files].map(([p, bytes]) => ({ path: p, bytes })));
+    const result = call(coreFiles(input.files));
     if (result.ok || !result.error.needs?.length) return result;
     let added = 0;
     for (const need of result.error.needs) {
@@ -65,7 +65,7 @@ async function runWithBundle(input, call) {
       const full = path.resolve(input.root, need);
       if (!within(input.root, full)) return result;
       try {
-        input.files.set(need, readWhole(full));
+        input.files.set(need, readForCore(full));
         added++;
       } catch {
         return result;
@@ -174,7 +174,7 @@ async function generate(smeltsec, input, opts, timings) {
 
 function codeFiles(input) {
   return [
-    ...[...input.files].map(([p, bytes]) => ({ path: p, bytes })),
+    ...coreFiles(input.files),
     ...input.archives.map((a) => ({ path: a.name, bytes: a.bytes, archive: true })),
   ];
 }
@@ -263,7 +263,7 @@ async function main(argv) {
     timings.read = performance.now() - t0;
     let kind = opts.kind ?? input.kind;
     if (kind === 'auto') {
-      const detected = smeltsec.detectSourceKind([...input.files].map(([p, bytes]) => ({ path: p, bytes })));
+      const detected = smeltsec.detectSourceKind(coreFiles(input.files));
       kind = detected.ok ? detected.value : 'spec';
     }
     if (kind === 'code') {

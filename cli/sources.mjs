@@ -4,7 +4,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { GitIgnore } from './gitignore.mjs';
-import { readWhole } from './read.mjs';
+import { readForCore, readWhole } from './read.mjs';
 
 const SPEC_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 const CODE_EXTENSIONS = new Set(['.py', '.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']);
@@ -112,8 +112,9 @@ export async function downloadGithub(spec) {
   return { name: `${owner}-${repo}.tar.gz`, bytes: new Uint8Array(Buffer.concat(chunks)) };
 }
 
-// Everything the commands need about the input: {kind: 'spec'|'code'|'auto', root, entry, files: Map,
-// archives: [{name, bytes}], skipped: [...], name: a name for what was read (folder, repository or file)}.
+// Everything the commands need about the input: {kind: 'spec'|'code'|'auto', root, entry, files: Map (bundle
+// path → bytes, or a file source the core reads itself: see read.mjs), archives: [{name, bytes}],
+// skipped: [...], name: a name for what was read (folder, repository or file)}.
 export async function loadSource(target, opts) {
   if (target.startsWith('github:')) {
     const archive = await downloadGithub(target);
@@ -142,5 +143,5 @@ export async function loadSource(target, opts) {
   if (!within(root, full)) throw new InputError('bad_usage', `--root ${opts.root} does not contain ${target}`, target);
   const entry = path.relative(root, full).split(path.sep).join('/');
   const kind = CODE_EXTENSIONS.has(path.extname(full).toLowerCase()) ? 'code' : 'spec';
-  return { kind, root, entry, files: new Map([[entry, readWhole(full)]]), archives: [], skipped: [], name: path.parse(full).name };
+  return { kind, root, entry, files: new Map([[entry, readForCore(full)]]), archives: [], skipped: [], name: path.parse(full).name };
 }

@@ -62,9 +62,10 @@ class Bundle {
   explicit Bundle(val limits) : bundle_(read_limits(limits)) {}
 
   // A file arrives in two steps, written by JS straight into the string the bundle keeps (a 13 MB spec is
-  // copied once, not into a malloc'd block and again into a string): stageFile(path, size) checks the
-  // bundle's limits first (a file it would refuse takes no memory: wasm memory never shrinks) and returns
-  // {ok, ptr}, where to write the bytes; addStaged() adds them.
+  // copied once, not into a malloc'd block and again into a string; or read from disk straight into it):
+  // stageFile(path, size) checks the bundle's limits first (a file it would refuse takes no memory: wasm
+  // memory never shrinks) and returns {ok, ptr}, where to write the bytes; addStaged(written) adds the first
+  // `written` of them (a file may shrink while it is read; JS checks that it is a whole number <= size).
   val stageFile(const std::string& path, std::size_t size) {
     staged_ = std::string();
     staged_path_.clear();
@@ -79,7 +80,8 @@ class Bundle {
     out.set("ptr", reinterpret_cast<std::uintptr_t>(staged_.data()));
     return out;
   }
-  val addStaged() {
+  val addStaged(std::size_t written) {
+    if (written < staged_.size()) staged_.resize(written);
     auto st = bundle_.add_file(staged_path_, std::move(staged_));
     staged_ = std::string();
     staged_path_.clear();

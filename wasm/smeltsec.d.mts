@@ -12,9 +12,22 @@ export interface SmeltSecError {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: SmeltSecError };
 
-/** Files of a source bundle: relative paths to their bytes (strings are encoded as UTF-8). */
+/**
+ * A file the core reads itself, straight into its own memory (no buffer of the file's size on the JS side,
+ * no second copy): `read(target)` must synchronously write the file's bytes into `target` (`size` bytes
+ * long, a view of the core's memory that is valid only during the call: do not call SmeltSec from inside
+ * it) and return how many it wrote (fewer if the file shrank). If it throws, the call fails with code
+ * `read_failed`. Archives are given as bytes.
+ */
+export interface FileSource {
+  path: string;
+  size: number;
+  read(target: Uint8Array): number;
+}
+
+/** Files of a source bundle: relative paths to their bytes (strings are encoded as UTF-8), or file sources. */
 export type Files =
-  | Array<{ path: string; bytes: Uint8Array | string; /** unpack it (.tar.gz, .tar, .zip) */ archive?: boolean }>
+  | Array<{ path: string; bytes: Uint8Array | string; /** unpack it (.tar.gz, .tar, .zip) */ archive?: boolean } | FileSource>
   | Map<string, Uint8Array | string>
   | Record<string, Uint8Array | string>;
 

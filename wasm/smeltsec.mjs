@@ -126,6 +126,11 @@ export class SmeltSec {
     const skipped = [];
     try {
       for (const file of normalizeFiles(files)) {
+        if (file !== null && typeof file === 'object' && typeof file.read === 'function' && !file.archive) {
+          const added = this.#addRead(bundle, file);
+          if (!added.ok) return added;
+          continue;
+        }
         const bytes = typeof file.bytes === 'string' ? encoder.encode(file.bytes) : file.bytes;
         if (!(bytes instanceof Uint8Array)) {
           return badInput(`file '${file.path}': bytes must be a Uint8Array or a string`, file.path);
@@ -135,7 +140,7 @@ export class SmeltSec {
           const staged = bundle.stageFile(String(file.path), bytes.length);
           if (!staged.ok) return staged;
           this.core.HEAPU8.set(bytes, staged.ptr);
-          const added = bundle.addStaged();
+          const added = bundle.addStaged(bytes.length);
           if (!added.ok) return added;
           continue;
         }
@@ -153,6 +158,30 @@ export class SmeltSec {
     } finally {
       bundle.delete();
     }
+  }
+
+  // A file given as {path, size, read}: read(target) writes the file's bytes into `target`, a view of the
+  // core's own copy of the file (no buffer of the file's size on the JS side, no second copy), and returns
+  // how many it wrote.
+  #addRead(bundle, file) {
+    const where = String(file.path);
+    const { size } = file;
+    if (!Number.isSafeInteger(size) || size < 0) {
+      return badInput(`file '${where}': size must be a whole number of bytes`, where);
+    }
+    const staged = bundle.stageFile(where, size);
+    if (!staged.ok) return staged;
+    let written;
+    try {
+      // The view is valid only during read(): nothing runs in the core meanwhile, so its memory cannot grow.
+      written = file.read(this.core.HEAPU8.subarray(staged.ptr, staged.ptr + size));
+    } catch (e) {
+      return { ok: false, error: { code: 'read_failed', message: `could not read '${where}': ${e?.message ?? e}`, where, needs: [] } };
+    }
+    if (!Number.isSafeInteger(written) || written < 0 || written > size) {
+      return badInput(`file '${where}': read() must return how many bytes it wrote (0-${size})`, where);
+    }
+    return bundle.addStaged(written);
   }
 }
 

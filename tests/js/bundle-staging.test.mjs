@@ -49,3 +49,72 @@ test('a file over the size limit is refused before it takes any of the core\'s m
   assert.equal(r.error.where, 'big.json');
   assert.equal(smeltsec.core.HEAPU8.length, before);
 });
+
+test('a file source is read straight into the core: every byte arrives, beside files given as bytes', () => {
+  const text = JSON.stringify({
+    openapi: '3.0.3',
+    info: { title: 't', version: '1' },
+    paths: { '/a': { get: { operationId: 'get_a', responses: { 200: { $ref: 'small.json#/r' } } } } },
+  });
+  const bytes = new TextEncoder().encode(text);
+  let calls = 0;
+  const source = {
+    path: 'spec.json',
+    size: bytes.length,
+    read(target) {
+      calls++;
+      assert.equal(target.length, bytes.length);
+      target.set(bytes);
+      return bytes.length;
+    },
+  };
+  const r = smeltsec.analyzeSpec([source, { path: 'small.json', bytes: '{"r":{"description":"x"}}' }], { entry: 'spec.json' });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(calls, 1);
+  assert.deepEqual(r.value.candidates.map((c) => c.name), ['get_a']);
+});
+
+test('a file source that writes fewer bytes than its size gives the core only those', () => {
+  // The file shrank while it was read: the bytes past what was written never reach the core.
+  const spec = '{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}';
+  const source = {
+    path: 's.json',
+    size: spec.length + 100,
+    read(target) {
+      target.fill(0x41); // garbage where nothing is written
+      target.set(new TextEncoder().encode(spec));
+      return spec.length;
+    },
+  };
+  const r = smeltsec.analyzeSpec([source], { entry: 's.json' });
+  assert.ok(r.ok, JSON.stringify(r.error));
+  assert.equal(r.value.candidates.length, 0);
+});
+
+test('file sources: a failing read, a bad count, a bad size and an over-limit size are clear errors', () => {
+  const failing = smeltsec.analyzeSpec([{ path: 'f.json', size: 10, read() { throw new Error('EIO: disk on fire'); } }], { entry: 'f.json' });
+  assert.equal(failing.ok, false);
+  assert.equal(failing.error.code, 'read_failed');
+  assert.match(failing.error.message, /disk on fire/);
+  assert.equal(failing.error.where, 'f.json');
+  for (const written of [11, -1, 1.5, undefined, '10']) {
+    const r = smeltsec.analyzeSpec([{ path: 'f.json', size: 10, read: () => written }], { entry: 'f.json' });
+    assert.equal(r.ok, false, String(written));
+    assert.equal(r.error.code, 'bad_input', String(written));
+  }
+  for (const size of [-1, 1.5, Number.NaN, '10', 2 ** 53]) {
+    const r = smeltsec.analyzeSpec([{ path: 'f.json', size, read: () => 0 }], { entry: 'f.json' });
+    assert.equal(r.ok, false, String(size));
+    assert.equal(r.error.code, 'bad_input', String(size));
+  }
+  let read = false;
+  const before = smeltsec.core.HEAPU8.length;
+  const big = smeltsec.analyzeSpec([{ path: 'big.json', size: 64 << 20, read: () => { read = true; return 0; } }], {
+    entry: 'big.json',
+    limits: { maxDocumentBytes: 1 << 20 },
+  });
+  assert.equal(big.ok, false);
+  assert.equal(big.error.code, 'size_limit');
+  assert.equal(read, false); // refused before it is read
+  assert.equal(smeltsec.core.HEAPU8.length, before);
+});
