@@ -310,6 +310,25 @@ std::vector<std::string> json_pointer_tokens(std::string_view pointer) {
   return tokens;
 }
 
+bool plain_json_pointer_tokens(std::string_view pointer, std::vector<std::string_view>& out) {
+  for (const char c : pointer) {
+    if (c == '%' || c == '~') return false;
+  }
+  std::string_view p = pointer;
+  if (!p.empty() && p[0] == '#') p.remove_prefix(1);
+  if (p.empty()) return true;
+  if (p[0] == '/') p.remove_prefix(1);
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = p.find('/', start);
+    if (slash == std::string_view::npos) {
+      out.push_back(p.substr(start));
+      return true;
+    }
+    out.push_back(p.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;

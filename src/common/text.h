@@ -34,6 +34,9 @@ std::string truncate_words(std::string_view s, std::size_t max_chars);
 std::string json_pointer_escape(std::string_view token);
 // Splits "#/a/b~1c" (or "/a/b~1c") into unescaped tokens; percent-decodes first (URI fragments).
 std::vector<std::string> json_pointer_tokens(std::string_view pointer);
+// The same tokens without a copy each, for the usual pointer that needs no decoding (no '%', no '~'): views
+// of `pointer`, appended to `out`. False, and nothing appended, when the pointer needs decoding.
+bool plain_json_pointer_tokens(std::string_view pointer, std::vector<std::string_view>& out);
 std::string percent_decode(std::string_view s);
 
 bool starts_with(std::string_view s, std::string_view prefix);

@@ -76,8 +76,11 @@ Result<const RefTarget*> DocumentStore::resolve(const json::Value& ref, const Do
 }
 
 Result<const RefTarget*> DocumentStore::resolve_text(std::string_view ref, const Document* from, const Trail& at) {
-  const std::string from_path = from != nullptr ? from->path : std::string();
-  std::string cache_key = from_path + "\n" + std::string(ref);
+  static const std::string kNoPath;
+  const std::string& from_path = from != nullptr ? from->path : kNoPath;
+  std::string cache_key;
+  cache_key.reserve(from_path.size() + 1 + ref.size());
+  cache_key.append(from_path).append(1, '\n').append(ref);
   if (auto it = cache_.find(cache_key); it != cache_.end()) return &it->second;
 
   const std::size_t hash = ref.find('#');
@@ -113,19 +116,29 @@ Result<const RefTarget*> DocumentStore::resolve_text(std::string_view ref, const
     return e;
   }
   const json::Value* v = &doc.value()->dom;
-  for (const std::string& token : text::json_pointer_tokens(fragment)) {
+  // The usual fragment ("#/components/schemas/Pet") is split in place, without a string per token.
+  std::vector<std::string> decoded;
+  std::vector<std::string_view> tokens;
+  tokens.reserve(8);
+  if (!text::plain_json_pointer_tokens(fragment, tokens)) {
+    decoded = text::json_pointer_tokens(fragment);
+    tokens.assign(decoded.begin(), decoded.end());
+  }
+  for (const std::string_view token : tokens) {
     const json::Value* next = nullptr;
     if (v->IsObject()) {
       next = json::get(v, token);
     } else if (v->IsArray()) {
+      const std::string digits(token);
       char* end = nullptr;
-      unsigned long idx = std::strtoul(token.c_str(), &end, 10);
-      if (!token.empty() && end != nullptr && *end == '\0' && idx < v->Size()) {
+      unsigned long idx = std::strtoul(digits.c_str(), &end, 10);
+      if (!digits.empty() && end != nullptr && *end == '\0' && idx < v->Size()) {
         next = &(*v)[static_cast<rapidjson::SizeType>(idx)];
       }
     }
     if (next == nullptr) {
-      return Error{"ref_not_found", "$ref '" + std::string(ref) + "' points to nothing ('" + token + "' is missing)",
+      return Error{"ref_not_found",
+                   "$ref '" + std::string(ref) + "' points to nothing ('" + std::string(token) + "' is missing)",
                    at.where()};
     }
     v = next;

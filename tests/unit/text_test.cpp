@@ -374,7 +374,39 @@ TEST_CASE("json_pointer_tokens: fragments, escapes and percent-encoding") {
   for (const Case& c : cases) {
     CAPTURE(c.input);
     CHECK(text::json_pointer_tokens(c.input) == c.expected);
+    std::vector<std::string_view> views;
+    const bool plain = text::plain_json_pointer_tokens(c.input, views);
+    CHECK(plain == (c.input.find_first_of("%~") == std::string::npos));
+    if (plain) CHECK(Words(views.begin(), views.end()) == c.expected);
+    if (!plain) CHECK(views.empty());
   }
+}
+
+TEST_CASE("plain_json_pointer_tokens gives json_pointer_tokens' tokens for every short pointer it takes") {
+  // Every string up to 6 characters over an alphabet with the separators and the escape characters.
+  const std::string alphabet = "a#/~0%1";
+  std::vector<std::string> all = {""};
+  std::size_t taken = 0;
+  for (std::size_t begin = 0, length = 0; length < 6; ++length) {
+    const std::size_t end = all.size();
+    for (std::size_t i = begin; i < end; ++i) {
+      for (char c : alphabet) all.push_back(all[i] + c);
+    }
+    begin = end;
+  }
+  for (const std::string& s : all) {
+    CAPTURE(s);
+    std::vector<std::string_view> views = {"kept"};  // appended to, not replaced
+    if (!text::plain_json_pointer_tokens(s, views)) {
+      REQUIRE(s.find_first_of("%~") != std::string::npos);
+      REQUIRE(views.size() == 1);
+      continue;
+    }
+    ++taken;
+    REQUIRE(views.front() == "kept");
+    REQUIRE(Words(views.begin() + 1, views.end()) == text::json_pointer_tokens(s));
+  }
+  CHECK(taken == 1 + 5 + 25 + 125 + 625 + 3125 + 15625);  // 5 of the 7 characters need no decoding
 }
 
 TEST_CASE("json_pointer_escape round-trips through json_pointer_tokens") {
