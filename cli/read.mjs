@@ -24,7 +24,7 @@ export function readForCore(file) {
 
 // Fills `target` from the start of `file`; returns how many bytes it wrote: fewer if the file shrank since
 // its size was taken; a file that grew is read up to that size (as fs.readFileSync does).
-export function readInto(file, target) {
+function readInto(file, target) {
   const fd = openSync(file, 'r');
   try {
     let at = 0;

@@ -136,11 +136,10 @@ export class SmeltSec {
           return badInput(`file '${file.path}': bytes must be a Uint8Array or a string`, file.path);
         }
         if (!file.archive) {
-          // Written straight into the core's copy of the file (HEAPU8 read after stageFile: memory may grow).
-          const staged = bundle.stageFile(String(file.path), bytes.length);
-          if (!staged.ok) return staged;
-          this.core.HEAPU8.set(bytes, staged.ptr);
-          const added = bundle.addStaged(bytes.length);
+          const added = this.#stage(bundle, String(file.path), bytes.length, (target) => {
+            target.set(bytes);
+            return bytes.length;
+          });
           if (!added.ok) return added;
           continue;
         }
@@ -169,18 +168,29 @@ export class SmeltSec {
     if (!Number.isSafeInteger(size) || size < 0) {
       return badInput(`file '${where}': size must be a whole number of bytes`, where);
     }
-    const staged = bundle.stageFile(where, size);
+    return this.#stage(bundle, where, size, (target) => {
+      let written;
+      try {
+        written = file.read(target);
+      } catch (e) {
+        return { ok: false, error: { code: 'read_failed', message: `could not read '${where}': ${e?.message ?? e}`, where, needs: [] } };
+      }
+      if (!Number.isSafeInteger(written) || written < 0 || written > size) {
+        return badInput(`file '${where}': read() must return how many bytes it wrote (0-${size})`, where);
+      }
+      return written;
+    });
+  }
+
+  // Every file but archives reaches the core this way: the bundle checks its limits and makes room for
+  // `size` bytes in its own copy of the file, fill(target) writes them into a view of that room and returns
+  // how many it wrote (or an error result), and the bundle adds them. The view is taken after stageFile
+  // (memory may grow there) and is valid only during fill(): nothing runs in the core meanwhile.
+  #stage(bundle, path, size, fill) {
+    const staged = bundle.stageFile(path, size);
     if (!staged.ok) return staged;
-    let written;
-    try {
-      // The view is valid only during read(): nothing runs in the core meanwhile, so its memory cannot grow.
-      written = file.read(this.core.HEAPU8.subarray(staged.ptr, staged.ptr + size));
-    } catch (e) {
-      return { ok: false, error: { code: 'read_failed', message: `could not read '${where}': ${e?.message ?? e}`, where, needs: [] } };
-    }
-    if (!Number.isSafeInteger(written) || written < 0 || written > size) {
-      return badInput(`file '${where}': read() must return how many bytes it wrote (0-${size})`, where);
-    }
+    const written = fill(this.core.HEAPU8.subarray(staged.ptr, staged.ptr + size));
+    if (typeof written !== 'number') return written;
     return bundle.addStaged(written);
   }
 }
