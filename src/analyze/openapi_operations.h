@@ -11,8 +11,9 @@
 namespace smeltsec::analyze {
 
 struct Parameter {
-  std::string name;
-  std::string in;  // path | query | header | cookie | body | formData (the last two: Swagger 2.0)
+  // Texts of the document, as Operation's: not copied.
+  std::string_view name;
+  std::string_view in;  // path | query | header | cookie | body | formData (the last two: Swagger 2.0)
   bool required = false;
   intake::Node node;    // the parameter object, `$ref` followed
   std::string pointer;  // where it is written (in the operation's document), e.g. "#/paths/~1a/get/parameters/0"

@@ -132,6 +132,23 @@ inline std::string_view str(const Value* v, std::string_view fallback = {}) {
 }
 inline bool is_true(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool(); }
 
+// The members named in `keys` of an object, in one pass (the first of duplicate keys, as json::get finds):
+// found[k] is the value of keys[k], or nullptr.
+template <std::size_t N>
+inline void members(const Value* object, const std::string_view (&keys)[N], const Value* (&found)[N]) {
+  for (auto& f : found) f = nullptr;
+  if (object == nullptr || !object->IsObject()) return;
+  for (const auto& m : object->GetObject()) {
+    const std::string_view name = str(&m.name);
+    for (std::size_t k = 0; k < N; ++k) {
+      if (found[k] == nullptr && same(name, keys[k])) {
+        found[k] = &m.value;
+        break;
+      }
+    }
+  }
+}
+
 // A deep copy of `v` allocated from `a` (RapidJSON 1.1's copy constructor goes through a temporary
 // document with its own heap stack for every composite value: slow when copies are frequent).
 Value clone(const Value& v, Allocator& a);

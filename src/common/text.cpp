@@ -179,10 +179,19 @@ bool is_normalized(std::string_view s) {
 }  // namespace
 
 std::string normalize_whitespace(std::string_view s) {
-  if (is_normalized(s)) return std::string(s);
+  std::string out;
+  normalize_whitespace(s, out);
+  return out;
+}
+
+void normalize_whitespace(std::string_view s, std::string& out) {
+  if (is_normalized(s)) {
+    out.assign(s.data(), s.size());
+    return;
+  }
   // One pass writing by index (std::string::push_back per byte is slow in wasm builds); the output is
   // never longer than the input: every byte written stands for at least one byte read.
-  std::string out(s.size(), '\0');
+  out.resize(s.size());
   std::size_t n = 0;
   int newlines = 0;  // line breaks since the last visible character
   bool space = false;
@@ -228,7 +237,6 @@ std::string normalize_whitespace(std::string_view s) {
     ++i;
   }
   out.resize(n);
-  return out;
 }
 
 std::string truncate_words(std::string_view s, std::size_t max_chars) {

@@ -26,6 +26,8 @@ std::string join(const std::vector<std::string>& words, std::string_view sep);
 // Collapses runs of spaces/tabs, trims each line, normalises CR/CRLF to LF, keeps at most one blank
 // line in a row, and trims the whole.
 std::string normalize_whitespace(std::string_view s);
+// The same, into `out` (replacing its contents; no allocation while its capacity suffices).
+void normalize_whitespace(std::string_view s, std::string& out);
 
 // At most `max_chars` code points: cut at the last whitespace before the limit (never inside a word
 // unless a single word is longer than the limit) and end with "…".

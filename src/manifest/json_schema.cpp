@@ -214,28 +214,30 @@ bool is_plain_object_schema(const json::Value& v) {
   return v.IsObject() && json::str(json::get(v, "type")) == "object" && !has_composition(Keywords(&v));
 }
 
-std::string describe_keywords(const Keywords& kw, std::size_t max_chars) {
-  std::string text = text::normalize_whitespace(json::str(kw[kDescription]));
+// Into `text` (its contents replaced).
+void describe_keywords(const Keywords& kw, std::size_t max_chars, std::string& text) {
+  text::normalize_whitespace(json::str(kw[kDescription]), text);
   const std::string_view format = json::str(kw[kFormat]);
   const std::string_view type = json::str(kw[kType]);
   const bool obvious = (json::same(type, "integer") && (json::same(format, "int32") || json::same(format, "int64"))) ||
                        (json::same(type, "number") && (json::same(format, "float") || json::same(format, "double")));
   if (!format.empty() && format.size() <= 64 && !obvious) {
     if (!text.empty()) text += text.back() == '.' ? " " : ". ";
-    text += "Format: " + std::string(format) + ".";
+    text.append("Format: ").append(format).append(".");
   }
   if (type == "file") {
     if (!text.empty()) text += " ";
     text += "File contents.";
   }
-  if (text::utf8_length(text) <= max_chars) return text;  // the usual case, without a copy
-  return text::truncate_words(text, max_chars);
+  if (text::utf8_length(text) > max_chars) text = text::truncate_words(text, max_chars);
 }
 
 }  // namespace
 
 std::string describe(const json::Value* node, std::size_t max_chars) {
-  return describe_keywords(Keywords(node), max_chars);
+  std::string text;
+  describe_keywords(Keywords(node), max_chars, text);
+  return text;
 }
 
 // ------------------------------------------------------------------------------------------ SchemaCache
@@ -413,7 +415,7 @@ void SchemaConverter::note(std::string text) {
   if (std::find(notes_.begin(), notes_.end(), text) == notes_.end() && notes_.size() < 64) notes_.push_back(std::move(text));
 }
 
-void SchemaConverter::set_description(json::Value& schema, std::string text) {
+void SchemaConverter::set_description(json::Value& schema, std::string_view text) {
   if (text.empty() || !view(schema).IsObject()) return;
   owned(schema);
   if (json::Value* d = const_cast<json::Value*>(json::get(schema, "description"))) {
@@ -467,7 +469,7 @@ Result<json::Value> SchemaConverter::convert(Node schema, const Trail& at) {
   return walk(schema, at, 0);
 }
 
-Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth) {
+Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth, const SchemaKeywords* known) {
   struct Nesting {
     int& n;
     explicit Nesting(int& count) : n(++count) {}
@@ -494,7 +496,8 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
   }
   const json::Value* v = node.value;
   if (v == nullptr || !v->IsObject()) return any_value();
-  const Keywords kw(v);
+  const Keywords read(known == nullptr ? v : nullptr);
+  const Keywords& kw = known != nullptr ? *known : read;
   const json::Value* ref = kw[kRef];
   if (ref != nullptr && ref->IsString()) {
     auto target = store_.resolve(*ref, node.doc, at);
@@ -578,7 +581,8 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth)
       }
     }
     // Siblings of $ref (3.1; common in 3.0 too): description and title override the target's.
-    if (const std::string d = describe_keywords(kw, opt_.max_description); !d.empty()) set_description(out, d);
+    describe_keywords(kw, opt_.max_description, description_);
+    set_description(out, description_);
     if (json::is_true(kw[kNullable]) && view(out).IsObject()) {
       json::Value branches(rapidjson::kArrayType);
       branches.PushBack(out, *a_);
@@ -662,7 +666,8 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
       if (const json::Value* disc = kw[kDiscriminator]) {
         const std::string_view prop = json::str(json::get(disc, "propertyName"));
         if (!prop.empty()) {
-          std::string d = describe_keywords(kw, opt_.max_description);
+          describe_keywords(kw, opt_.max_description, description_);
+          std::string d = description_;
           if (!d.empty()) d += d.back() == '.' ? " " : ". ";
           set_description(result, d + "The `" + std::string(prop) + "` property tells the alternatives apart.");
         }
@@ -707,7 +712,10 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
     result.SetObject();
     json::add(result, "anyOf", std::move(branches), *a_);
   }
-  if (!view(result).HasMember("description")) set_description(result, describe_keywords(kw, opt_.max_description));
+  if (!view(result).HasMember("description")) {
+    describe_keywords(kw, opt_.max_description, description_);
+    set_description(result, description_);
+  }
   if (const std::string_view title = json::str(kw[kTitle]); !title.empty() && !view(result).HasMember("title")) {
     owned(result);
     json::add(result, "title", text::truncate_words(text::normalize_whitespace(title), 200), *a_);
@@ -807,7 +815,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
         } else if (json::is_true(prop[skip])) {
           continue;
         }
-        auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1);
+        auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1, &prop);
         if (!r) return r;
         props.AddMember(json::make_string(name, *a_), std::move(r.value()), *a_);
         kept.push_back(name);

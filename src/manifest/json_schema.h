@@ -141,7 +141,9 @@ class SchemaConverter {
   std::size_t nodes() const { return nodes_; }
 
  private:
-  Result<json::Value> walk(intake::Node node, const intake::Trail& at, int depth);
+  // `known`: the keywords of `node`, when the caller has already read them.
+  Result<json::Value> walk(intake::Node node, const intake::Trail& at, int depth,
+                           const SchemaKeywords* known = nullptr);
   Result<json::Value> walk_object_schema(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at,
                                          int depth);
   Result<json::Value> typed(intake::Node node, const SchemaKeywords& kw, const intake::Trail& at, int depth,
@@ -152,7 +154,7 @@ class SchemaConverter {
   // that led there (cycles) or on what was emitted before (the node budget).
   json::Value placeholder(const std::string& type, const std::string& why, bool stable = false);
   void note(std::string text);
-  void set_description(json::Value& schema, std::string text);
+  void set_description(json::Value& schema, std::string_view text);
   // Markers (see SchemaCache) in converted trees: read through view(), mutate only after owned(), copy with copy().
   const json::Value& view(const json::Value& v) const { return cache_ != nullptr ? cache_->view(v) : v; }
   void owned(json::Value& v) {
@@ -167,6 +169,7 @@ class SchemaConverter {
   SchemaCache* cache_;
   std::vector<const std::string*> ref_stack_;  // keys of the $ref targets being expanded (owned by the store)
   std::vector<std::string> notes_;
+  std::string description_;  // describe_keywords' text, kept for its capacity (read right after each call)
   std::vector<std::string> journal_;  // every note() call, duplicates included (what a cached walk replays)
   std::size_t nodes_ = 0;
   int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <unordered_set>
 
@@ -132,7 +133,11 @@ class ToolBuilder {
       json::Value s = std::move(schema.value());
       const std::string arg = argument_name(p.name, taken);
       replace_description(s, describe(p.node.value, kMaxDescription));
-      if (json::is_true(json::get(p.node.value, "deprecated")) && !cache_.view(s).HasMember("deprecated")) {
+      enum { kDeprecated, kStyle, kExplode, kCollectionFormat };
+      constexpr std::string_view kParamKeys[] = {"deprecated", "style", "explode", "collectionFormat"};
+      const json::Value* f[std::size(kParamKeys)];
+      json::members(p.node.value, kParamKeys, f);
+      if (json::is_true(f[kDeprecated]) && !cache_.view(s).HasMember("deprecated")) {
         cache_.own(s, a_);
         json::add(s, "deprecated", json::Value(true), a_);
       }
@@ -142,13 +147,13 @@ class ToolBuilder {
       json::add(info, "name", arg, a_);
       json::add(info, "in", p.in, a_);
       json::add(info, "key", p.name, a_);
-      if (const json::Value* style = json::get(p.node.value, "style"); style && style->IsString()) {
+      if (const json::Value* style = f[kStyle]; style && style->IsString()) {
         json::add(info, "style", json::clone(*style, a_), a_);
       }
-      if (const json::Value* explode = json::get(p.node.value, "explode"); explode && explode->IsBool()) {
+      if (const json::Value* explode = f[kExplode]; explode && explode->IsBool()) {
         json::add(info, "explode", json::clone(*explode, a_), a_);
       }
-      if (const json::Value* cf = json::get(p.node.value, "collectionFormat"); cf && cf->IsString()) {
+      if (const json::Value* cf = f[kCollectionFormat]; cf && cf->IsString()) {
         json::add(info, "collectionFormat", json::clone(*cf, a_), a_);
       }
       arguments.PushBack(info, a_);

@@ -487,3 +487,28 @@ TEST_CASE("json TextBuffer: Push, Pop, Reserve and Clear keep what was written")
   CHECK(b.GetSize() == 0);
   CHECK(b.take().empty());
 }
+
+TEST_CASE("json::members finds each named member in one pass, the first of duplicates") {
+  std::string buffer;
+  smeltsec::json::Document doc;
+  REQUIRE(smeltsec::json::parse(R"({"b": 1, "a": 2, "b": 3, "abc": 4, "": 5})", "m.json", {}, buffer, doc).ok());
+  constexpr std::string_view kKeys[] = {"a", "b", "ab", "abc", ""};
+  const smeltsec::json::Value* found[std::size(kKeys)];
+  smeltsec::json::members(&doc, kKeys, found);
+  REQUIRE(found[0] != nullptr);
+  CHECK(found[0]->GetInt() == 2);
+  REQUIRE(found[1] != nullptr);
+  CHECK(found[1]->GetInt() == 1);
+  CHECK(found[2] == nullptr);
+  REQUIRE(found[3] != nullptr);
+  CHECK(found[3]->GetInt() == 4);
+  REQUIRE(found[4] != nullptr);
+  CHECK(found[4]->GetInt() == 5);
+  // Each agrees with json::get.
+  for (std::size_t k = 0; k < std::size(kKeys); ++k) CHECK(found[k] == smeltsec::json::get(doc, kKeys[k]));
+  // Not an object, or null: nothing found.
+  smeltsec::json::members(&doc["a"], kKeys, found);
+  for (const auto* f : found) CHECK(f == nullptr);
+  smeltsec::json::members(nullptr, kKeys, found);
+  for (const auto* f : found) CHECK(f == nullptr);
+}

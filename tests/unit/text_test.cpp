@@ -237,11 +237,14 @@ TEST_CASE("normalize_whitespace: already-normal text and every small mix agree w
   const std::string alphabet[] = {"a", " ", "\n", "\r", "\t", "\x01", "\xC3\xA9", "\x7F"};
   std::vector<std::string> level = {""};
   std::size_t checked = 0;
+  std::string reused = "left over from before: longer than any case";  // the overload that writes into a string
   for (int length = 0; length <= 6; ++length) {
     std::vector<std::string> next;
     for (const auto& s : level) {
       CAPTURE(s);
       REQUIRE(text::normalize_whitespace(s) == reference(s));
+      text::normalize_whitespace(s, reused);
+      REQUIRE(reused == reference(s));
       ++checked;
       if (length < 6) {
         for (const auto& c : alphabet) next.push_back(s + c);
