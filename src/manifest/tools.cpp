@@ -205,8 +205,10 @@ class ToolBuilder {
     if (op.deprecated) json::add(http, "deprecated", json::Value(true), a_);
     // A non-idempotent operation the spec declares safe to repeat (x-idempotent / x-retryable: true) may be
     // retried by the generated servers; nothing else that is not idempotent ever is.
-    if (!ann.idempotent && (json::is_true(json::get(op.node.value, "x-idempotent")) ||
-                            json::is_true(json::get(op.node.value, "x-retryable")))) {
+    constexpr std::string_view kRetryKeys[] = {"x-idempotent", "x-retryable"};
+    const json::Value* retry[std::size(kRetryKeys)];
+    if (!ann.idempotent) json::members(op.node.value, kRetryKeys, retry);
+    if (!ann.idempotent && (json::is_true(retry[0]) || json::is_true(retry[1]))) {
       json::add(http, "retryable", json::Value(true), a_);
     }
     json::add(http, "arguments", std::move(arguments), a_);
@@ -314,16 +316,18 @@ class ToolBuilder {
   // The schema of the first success response, when it describes an object.
   Result<json::Value> output_schema(const Operation& op, const std::string& name) {
     if (!op.responses || !op.responses.value->IsObject()) return json::Value();
+    // The first of these codes the responses have (read in one pass).
+    constexpr std::string_view kSuccess[] = {"200", "201", "202", "203", "206", "2XX", "2xx"};
+    const json::Value* found[std::size(kSuccess)];
+    json::members(op.responses.value, kSuccess, found);
     const json::Value* chosen = nullptr;
-    const char* chosen_code = nullptr;
-    for (const char* code : {"200", "201", "202", "203", "206", "2XX", "2xx"}) {
-      if ((chosen = json::get(op.responses.value, code)) != nullptr) {
-        chosen_code = code;
-        break;
-      }
+    std::string_view chosen_code;
+    for (std::size_t k = 0; k < std::size(kSuccess) && chosen == nullptr; ++k) {
+      chosen = found[k];
+      chosen_code = kSuccess[k];
     }
     if (chosen == nullptr) return json::Value();
-    const std::string response_pointer = op.pointer + "/responses/" + chosen_code;
+    const std::string response_pointer = op.pointer + "/responses/" + std::string(chosen_code);
     Trail at{nullptr, {}, op.node.doc, response_pointer};
     auto resp = spec_.store->deref(Node{op.responses.doc, chosen}, at);
     if (!resp) return resp.error();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analyze/openapi_operations.h"
+#include "common/json.h"
 #include "test_support.h"
 
 using smeltsec::test::bundle_of;
@@ -146,4 +147,35 @@ TEST_CASE("a location and a name that join to the same text are different parame
     CAPTURE(n);
     CHECK(c.ops[0].parameters.size() == static_cast<std::size_t>(n) + 2);
   }
+}
+
+TEST_CASE("retryable operations and the success response chosen for the output schema") {
+  // A response whose body is an object with one string property `name`.
+  auto response = [](const std::string& name) {
+    return "{description: r, content: {application/json: {schema: {type: object, properties: {" + name +
+           ": {type: string}}}}}}";
+  };
+  auto out = smeltsec::test::generate(
+      {{"openapi.yaml",
+        yaml_spec("  /a:\n    post: {operationId: retried, x-retryable: true,\n"
+                  "           responses: {'2XX': " + response("wide") + ", '202': " + response("accepted") + "}}\n" +
+                  "  /b:\n    post: {operationId: once, x-retryable: false, x-idempotent: false,\n"
+                  "           responses: {'200': " + response("ok") + "}}\n" +
+                  "  /c:\n    post: {operationId: idem, x-idempotent: true, responses: {'204': {description: none}}}\n")}},
+      "all");
+  INFO(out.error().code, " ", out.error().message, " ", out.error().where);
+  REQUIRE(out.ok());
+  std::string buffer;
+  smeltsec::json::Document doc;
+  REQUIRE(smeltsec::json::parse(out.value().manifest_json, "manifest.json", {}, buffer, doc).ok());
+  const auto& tools = doc["tools"];
+  REQUIRE(tools.Size() == 3);
+  auto http = [&](int i) -> const smeltsec::json::Value& { return tools[i]["_meta"].MemberBegin()->value; };
+  CHECK(http(0).HasMember("retryable"));
+  CHECK_FALSE(http(1).HasMember("retryable"));
+  CHECK(http(2).HasMember("retryable"));
+  // 202 comes before 2XX in the order of preference, wherever it is written.
+  CHECK(tools[0]["outputSchema"]["properties"].HasMember("accepted"));
+  CHECK(tools[1]["outputSchema"]["properties"].HasMember("ok"));
+  CHECK_FALSE(tools[2].HasMember("outputSchema"));
 }
