@@ -178,6 +178,8 @@ bool is_normalized(std::string_view s) {
 }
 }  // namespace
 
+bool whitespace_is_normal(std::string_view s) { return is_normalized(s); }
+
 std::string normalize_whitespace(std::string_view s) {
   std::string out;
   normalize_whitespace(s, out);

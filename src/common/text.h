@@ -28,6 +28,9 @@ std::string join(const std::vector<std::string>& words, std::string_view sep);
 std::string normalize_whitespace(std::string_view s);
 // The same, into `out` (replacing its contents; no allocation while its capacity suffices).
 void normalize_whitespace(std::string_view s, std::string& out);
+// True when normalize_whitespace(s) would return s unchanged, as for most texts (conservative: some unchanged
+// texts, such as ones with a blank line, answer false).
+bool whitespace_is_normal(std::string_view s);
 
 // At most `max_chars` code points: cut at the last whitespace before the limit (never inside a word
 // unless a single word is longer than the limit) and end with "…".

@@ -214,30 +214,38 @@ bool is_plain_object_schema(const json::Value& v) {
   return v.IsObject() && json::str(json::get(v, "type")) == "object" && !has_composition(Keywords(&v));
 }
 
-// Into `text` (its contents replaced).
-void describe_keywords(const Keywords& kw, std::size_t max_chars, std::string& text) {
-  text::normalize_whitespace(json::str(kw[kDescription]), text);
+// A view of the schema's own description when it needs no change (the usual case: no copy), else of `text`,
+// which it is then written into.
+std::string_view describe_keywords(const Keywords& kw, std::size_t max_chars, std::string& text) {
+  const std::string_view description = json::str(kw[kDescription]);
   const std::string_view format = json::str(kw[kFormat]);
   const std::string_view type = json::str(kw[kType]);
   const bool obvious = (json::same(type, "integer") && (json::same(format, "int32") || json::same(format, "int64"))) ||
                        (json::same(type, "number") && (json::same(format, "float") || json::same(format, "double")));
-  if (!format.empty() && format.size() <= 64 && !obvious) {
+  const bool add_format = !format.empty() && format.size() <= 64 && !obvious;
+  const bool add_file = type == "file";
+  if (!add_format && !add_file && text::whitespace_is_normal(description) &&
+      text::utf8_length(description) <= max_chars) {
+    return description;
+  }
+  text::normalize_whitespace(description, text);
+  if (add_format) {
     if (!text.empty()) text += text.back() == '.' ? " " : ". ";
     text.append("Format: ").append(format).append(".");
   }
-  if (type == "file") {
+  if (add_file) {
     if (!text.empty()) text += " ";
     text += "File contents.";
   }
   if (text::utf8_length(text) > max_chars) text = text::truncate_words(text, max_chars);
+  return text;
 }
 
 }  // namespace
 
 std::string describe(const json::Value* node, std::size_t max_chars) {
   std::string text;
-  describe_keywords(Keywords(node), max_chars, text);
-  return text;
+  return std::string(describe_keywords(Keywords(node), max_chars, text));
 }
 
 // ------------------------------------------------------------------------------------------ SchemaCache
@@ -581,8 +589,7 @@ Result<json::Value> SchemaConverter::walk(Node node, const Trail& at, int depth,
       }
     }
     // Siblings of $ref (3.1; common in 3.0 too): description and title override the target's.
-    describe_keywords(kw, opt_.max_description, description_);
-    set_description(out, description_);
+    set_description(out, describe_keywords(kw, opt_.max_description, description_));
     if (json::is_true(kw[kNullable]) && view(out).IsObject()) {
       json::Value branches(rapidjson::kArrayType);
       branches.PushBack(out, *a_);
@@ -666,8 +673,7 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
       if (const json::Value* disc = kw[kDiscriminator]) {
         const std::string_view prop = json::str(json::get(disc, "propertyName"));
         if (!prop.empty()) {
-          describe_keywords(kw, opt_.max_description, description_);
-          std::string d = description_;
+          std::string d(describe_keywords(kw, opt_.max_description, description_));
           if (!d.empty()) d += d.back() == '.' ? " " : ". ";
           set_description(result, d + "The `" + std::string(prop) + "` property tells the alternatives apart.");
         }
@@ -713,8 +719,7 @@ Result<json::Value> SchemaConverter::walk_object_schema(Node node, const SchemaK
     json::add(result, "anyOf", std::move(branches), *a_);
   }
   if (!view(result).HasMember("description")) {
-    describe_keywords(kw, opt_.max_description, description_);
-    set_description(result, description_);
+    set_description(result, describe_keywords(kw, opt_.max_description, description_));
   }
   if (const std::string_view title = json::str(kw[kTitle]); !title.empty() && !view(result).HasMember("title")) {
     owned(result);

@@ -169,7 +169,7 @@ class SchemaConverter {
   SchemaCache* cache_;
   std::vector<const std::string*> ref_stack_;  // keys of the $ref targets being expanded (owned by the store)
   std::vector<std::string> notes_;
-  std::string description_;  // describe_keywords' text, kept for its capacity (read right after each call)
+  std::string description_;  // describe_keywords' text when it is not the document's (read right after each call)
   std::vector<std::string> journal_;  // every note() call, duplicates included (what a cached walk replays)
   std::size_t nodes_ = 0;
   int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)

@@ -237,6 +237,9 @@ TEST_CASE("normalize_whitespace: already-normal text and every small mix agree w
   const std::string alphabet[] = {"a", " ", "\n", "\r", "\t", "\x01", "\xC3\xA9", "\x7F"};
   std::vector<std::string> level = {""};
   std::size_t checked = 0;
+  CHECK(text::whitespace_is_normal("A sentence,\nthen a line. Caf\xC3\xA9 and a long run of words past eight"));
+  CHECK_FALSE(text::whitespace_is_normal("two  spaces"));
+  CHECK_FALSE(text::whitespace_is_normal(" leading"));
   std::string reused = "left over from before: longer than any case";  // the overload that writes into a string
   for (int length = 0; length <= 6; ++length) {
     std::vector<std::string> next;
@@ -245,6 +248,7 @@ TEST_CASE("normalize_whitespace: already-normal text and every small mix agree w
       REQUIRE(text::normalize_whitespace(s) == reference(s));
       text::normalize_whitespace(s, reused);
       REQUIRE(reused == reference(s));
+      if (text::whitespace_is_normal(s)) REQUIRE(reference(s) == s);  // never claims normal text that is not
       ++checked;
       if (length < 6) {
         for (const auto& c : alphabet) next.push_back(s + c);
