@@ -14,20 +14,25 @@ using smeltsec::test::yaml_spec;
 
 namespace {
 
+// The operations view the texts of the spec's documents: the spec (its store on the heap, which a move keeps
+// in place) is kept with them, and the bundle must outlive both.
 struct Collected {
+  smeltsec::intake::OpenApiSpec spec;
   std::vector<smeltsec::analyze::Operation> ops;
   std::vector<std::string> notes;
 };
 
-// The bundle must outlive the operations: they view the texts of its documents.
 Collected collect(const smeltsec::SourceBundle& bundle) {
   auto spec = smeltsec::intake::load_openapi(bundle, "openapi.yaml");
   INFO(spec.error().code, " ", spec.error().message);
   REQUIRE(spec.ok());
-  auto ops = smeltsec::analyze::collect_operations(spec.value());
+  Collected c{std::move(spec.value()), {}, {}};
+  auto ops = smeltsec::analyze::collect_operations(c.spec);
   INFO(ops.error().code, " ", ops.error().message);
   REQUIRE(ops.ok());
-  return {std::move(ops.value()), spec.value().notes};
+  c.ops = std::move(ops.value());
+  c.notes = c.spec.notes;
+  return c;
 }
 
 // "in:name=required" for each parameter, in order.
