@@ -41,22 +41,12 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
     const intake::Node p = resolved.value();
     if (!p.value->IsObject()) continue;
     Parameter param;
-    bool required = false;
-    bool have_name = false, have_in = false, have_required = false;
-    for (const auto& m : p.value->GetObject()) {  // one pass; the first of duplicate keys, as json::get
-      const std::string_view key = json::str(&m.name);
-      if (!have_name && json::same(key, "name")) {
-        param.name = json::str(&m.value);
-        have_name = true;
-      } else if (!have_in && json::same(key, "in")) {
-        param.in = json::str(&m.value);
-        have_in = true;
-      } else if (!have_required && json::same(key, "required")) {
-        required = json::is_true(&m.value);
-        have_required = true;
-      }
-    }
-    param.required = required || json::same(param.in, "path");
+    constexpr std::string_view kParamKeys[] = {"name", "in", "required"};
+    const json::Value* f[std::size(kParamKeys)];
+    json::members(p.value, kParamKeys, f);
+    param.name = json::str(f[0]);
+    param.in = json::str(f[1]);
+    param.required = json::is_true(f[2]) || json::same(param.in, "path");
     param.node = p;
     if (param.name.empty() || param.in.empty()) {
       notes.push_back("parameter without name or location ignored at " + here.where());
