@@ -1,6 +1,7 @@
 #include "common/json.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -120,15 +121,15 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
 }
 
 std::string write(const Value& value, bool pretty) {
-  rapidjson::StringBuffer buffer;
-  if (pretty) {
-    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
-    writer.SetIndent(' ', 2);
-    value.Accept(writer);
-  } else {
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
+  if (!pretty) {
+    TextBuffer text;
+    append_compact(text, value);
+    return text.take();
   }
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  writer.SetIndent(' ', 2);
+  value.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
@@ -193,6 +194,29 @@ void append_string(TextBuffer& out, const char* s, std::size_t n) {
   }
   *o++ = '"';
   out.Pop(room - static_cast<std::size_t>(o - start));
+}
+
+void append_number(TextBuffer& out, const Value& v) {
+  char* const start = out.Push(32);  // dtoa: 25 bytes at most; i64toa/u64toa: 20
+  char* end = start;
+  if (v.IsDouble()) {
+    const double d = v.GetDouble();
+    if (!std::isfinite(d)) {
+      std::memcpy(start, "null", 4);
+      end = start + 4;
+    } else {
+      end = rapidjson::internal::dtoa(d, start);
+    }
+  } else if (v.IsInt()) {
+    end = rapidjson::internal::i32toa(v.GetInt(), start);
+  } else if (v.IsUint()) {
+    end = rapidjson::internal::u32toa(v.GetUint(), start);
+  } else if (v.IsInt64()) {
+    end = rapidjson::internal::i64toa(v.GetInt64(), start);
+  } else {
+    end = rapidjson::internal::u64toa(v.GetUint64(), start);
+  }
+  out.Pop(32 - static_cast<std::size_t>(end - start));
 }
 
 Value clone(const Value& v, Allocator& a) {

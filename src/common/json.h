@@ -79,6 +79,56 @@ std::string write(const Value& value, bool pretty = false);
 // time where nothing needs escaping.
 void append_string(TextBuffer& out, const char* s, std::size_t n);
 
+// Appends the number `v` as rapidjson::Writer writes it (Accept's choice of Double/Int/Uint/Int64/Uint64);
+// NaN and infinities, which JSON cannot hold and Writer refuses, as null.
+void append_number(TextBuffer& out, const Value& v);
+
+// Appends the compact JSON of `v`, byte for byte as rapidjson::Writer writes it, without the Writer's
+// per-value bookkeeping (a level stack, a prefix and an end-of-value step around every value). Each string
+// value is first offered to `splice(s, n, out)`: when it returns true it has written the value itself
+// (manifest::SchemaCache splices a fragment's text in place of its marker this way).
+template <typename Splice>
+void append_compact(TextBuffer& out, const Value& v, const Splice& splice) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: std::memcpy(out.Push(4), "null", 4); return;
+    case rapidjson::kFalseType: std::memcpy(out.Push(5), "false", 5); return;
+    case rapidjson::kTrueType: std::memcpy(out.Push(4), "true", 4); return;
+    case rapidjson::kNumberType: append_number(out, v); return;
+    case rapidjson::kStringType:
+      if (!splice(v.GetString(), std::size_t{v.GetStringLength()}, out)) {
+        append_string(out, v.GetString(), v.GetStringLength());
+      }
+      return;
+    case rapidjson::kArrayType: {
+      out.Put('[');
+      bool first = true;
+      for (const auto& item : v.GetArray()) {
+        if (!first) out.Put(',');
+        first = false;
+        append_compact(out, item, splice);
+      }
+      out.Put(']');
+      return;
+    }
+    case rapidjson::kObjectType: {
+      out.Put('{');
+      bool first = true;
+      for (const auto& m : v.GetObject()) {
+        if (!first) out.Put(',');
+        first = false;
+        append_string(out, m.name.GetString(), m.name.GetStringLength());
+        out.Put(':');
+        append_compact(out, m.value, splice);
+      }
+      out.Put('}');
+      return;
+    }
+  }
+}
+inline void append_compact(TextBuffer& out, const Value& v) {
+  append_compact(out, v, [](const char*, std::size_t, TextBuffer&) { return false; });
+}
+
 // a[0, n) == b[0, n), for the short names (keys, keywords) looked up everywhere: word loads instead of a
 // memcmp call (a call per comparison in the wasm build).
 inline bool same_bytes(const char* a, const char* b, std::size_t n) {

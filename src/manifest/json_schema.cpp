@@ -6,10 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <set>
-#include <type_traits>
 
 #include <rapidjson/prettywriter.h>
-#include <rapidjson/writer.h>
 
 #include "common/schema_values.h"
 #include "common/text.h"
@@ -250,49 +248,18 @@ std::string describe(const json::Value* node, std::size_t max_chars) {
 
 // ------------------------------------------------------------------------------------------ SchemaCache
 
-// A writer that expands markers: compact output splices each fragment's text (made once), indented output
-// walks the fragment's tree (its text is compact).
-template <typename Base>
-class SplicingWriter : public Base {
+// A pretty writer that expands markers by walking each fragment's tree (a fragment's text is compact). Compact
+// output splices the text instead: see write_compact.
+class SplicingWriter : public rapidjson::PrettyWriter<json::TextBuffer> {
  public:
-  SplicingWriter(json::TextBuffer& out, const SchemaCache& cache) : Base(out), cache_(cache) {}
-
-  static constexpr bool kCompact = std::is_same_v<Base, rapidjson::Writer<json::TextBuffer>>;
+  SplicingWriter(json::TextBuffer& out, const SchemaCache& cache) : PrettyWriter(out), cache_(cache) {}
 
   bool String(const char* s, rapidjson::SizeType n, bool copy = false) {
-    if (const SchemaCache::Fragment* f = cache_.fragment(s, n)) {
-      if constexpr (kCompact) {
-        // Writer::RawValue copies byte by byte: splice with one copy.
-        const std::string& text = cache_.text_of(*f);
-        Base::Prefix(cache_.view(f->tree).GetType());
-        if (!text.empty()) std::memcpy(Base::os_->Push(text.size()), text.data(), text.size());
-        return Base::EndValue(true);
-      } else {
-        return f->tree.Accept(*this);
-      }
-    }
-    if constexpr (kCompact) {
-      return compact_string(s, n);
-    } else {
-      return Base::String(s, n, copy);
-    }
-  }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy = false) {
-    if constexpr (kCompact) {
-      return compact_string(s, n);
-    } else {
-      return Base::Key(s, n, copy);
-    }
+    if (const SchemaCache::Fragment* f = cache_.fragment(s, n)) return f->tree.Accept(*this);
+    return PrettyWriter::String(s, n, copy);
   }
 
  private:
-  // Writer::WriteString goes byte by byte up to each 16-byte boundary: most keys and values are shorter.
-  bool compact_string(const char* s, rapidjson::SizeType n) {
-    Base::Prefix(rapidjson::kStringType);
-    json::append_string(*Base::os_, s, n);
-    return Base::EndValue(true);
-  }
-
   const SchemaCache& cache_;
 };
 
@@ -388,8 +355,7 @@ const std::string& SchemaCache::text_of(const Fragment& f) const {
     if (scratch_depth_ == scratch_.size()) scratch_.push_back(std::make_unique<json::TextBuffer>());
     json::TextBuffer& buffer = *scratch_[scratch_depth_++];
     buffer.Clear();
-    SplicingWriter<rapidjson::Writer<json::TextBuffer>> writer(buffer, *this);
-    f.tree.Accept(writer);
+    write_compact(f.tree, buffer);
     f.text.assign(buffer.GetString(), buffer.GetSize());
     --scratch_depth_;
   }
@@ -399,7 +365,7 @@ const std::string& SchemaCache::text_of(const Fragment& f) const {
 std::string SchemaCache::write(const json::Value& v, bool pretty) const {
   json::TextBuffer buffer;
   if (pretty) {
-    SplicingWriter<rapidjson::PrettyWriter<json::TextBuffer>> writer(buffer, *this);
+    SplicingWriter writer(buffer, *this);
     writer.SetIndent(' ', 2);
     v.Accept(writer);
   } else {
@@ -409,8 +375,13 @@ std::string SchemaCache::write(const json::Value& v, bool pretty) const {
 }
 
 void SchemaCache::write_compact(const json::Value& v, json::TextBuffer& out) const {
-  SplicingWriter<rapidjson::Writer<json::TextBuffer>> writer(out, *this);
-  v.Accept(writer);
+  json::append_compact(out, v, [this](const char* s, std::size_t n, json::TextBuffer& to) {
+    const Fragment* f = fragment(s, n);
+    if (f == nullptr) return false;
+    const std::string& text = text_of(*f);
+    std::memcpy(to.Push(text.size()), text.data(), text.size());
+    return true;
+  });
 }
 
 // ------------------------------------------------------------------------------------ SchemaConverter

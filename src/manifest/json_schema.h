@@ -98,8 +98,6 @@ class SchemaCache {
 
  private:
   const std::string& text_of(const Fragment& f) const;
-  template <typename Base>
-  friend class SplicingWriter;
 
   json::Allocator alloc_;
   struct KeyHash {

@@ -1,7 +1,9 @@
 // common/json: parsing with limits, errors with file:line:col, writing.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include <rapidjson/prettywriter.h>
@@ -467,6 +469,107 @@ TEST_CASE("json TextBuffer: rapidjson writers write to it exactly what they writ
     ours.Put('x');
     CHECK(ours.take() == "x");
   }
+}
+
+namespace {
+
+// A pseudo-random document of every kind of value (fixed seed: the same document every run).
+json::Value random_value(unsigned& seed, int depth, json::Allocator& a) {
+  auto next = [&seed]() {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+  };
+  static const double doubles[] = {0.0, -0.0, 0.1, -2.5, 1e21, 1e-7, 5e-324, 1.7976931348623157e308,
+                                   123456789.123456789, 3.0, -1e300, 2.2250738585072014e-308};
+  static const int64_t integers[] = {0, -1, 1, 2147483647, -2147483647 - 1, 4294967295, 4294967296,
+                                     INT64_MAX, INT64_MIN, -4294967296};
+  const unsigned kind = depth >= 6 ? next() % 6 : next() % 8;
+  switch (kind) {
+    case 0: return json::Value();
+    case 1: return json::Value(next() % 2 == 0);
+    case 2: return json::Value(doubles[next() % (sizeof doubles / sizeof doubles[0])]);
+    case 3: return json::Value(integers[next() % (sizeof integers / sizeof integers[0])]);
+    case 4: return json::Value(static_cast<uint64_t>(UINT64_MAX - next() % 3));
+    case 5: {
+      std::string text;
+      for (unsigned n = next() % 24; n > 0; --n) text += "ab\"\\\n\x01\x1F \xC3\xA9z/"[next() % 12];
+      return json::make_string(text, a);
+    }
+    case 6: {
+      json::Value list(rapidjson::kArrayType);
+      for (unsigned n = next() % 5; n > 0; --n) list.PushBack(random_value(seed, depth + 1, a), a);
+      return list;
+    }
+    default: {
+      json::Value object(rapidjson::kObjectType);
+      for (unsigned n = next() % 5; n > 0; --n) {
+        json::add(object, "k\"" + std::to_string(next() % 100), random_value(seed, depth + 1, a), a);
+      }
+      return object;
+    }
+  }
+}
+
+std::string written_by_rapidjson(const json::Value& v) {
+  rapidjson::StringBuffer reference;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(reference);
+  REQUIRE(v.Accept(writer));
+  return std::string(reference.GetString(), reference.GetSize());
+}
+
+}  // namespace
+
+TEST_CASE("json append_compact writes what rapidjson::Writer writes") {
+  json::Document doc;
+  auto& a = doc.GetAllocator();
+  unsigned seed = 20261124;
+  std::size_t bytes = 0;
+  for (int round = 0; round < 2000; ++round) {
+    const json::Value v = random_value(seed, 0, a);
+    const std::string expected = written_by_rapidjson(v);
+    bytes += expected.size();
+    json::TextBuffer ours;
+    ours.Put('<');  // appends: what is already there stays
+    json::append_compact(ours, v);
+    REQUIRE(ours.view() == "<" + expected);
+    CHECK(json::write(v) == expected);
+  }
+  CHECK(bytes > 40000);  // the documents are not all trivial
+}
+
+TEST_CASE("json append_compact: numbers at the limits of each kind, non-finite doubles as null") {
+  const json::Value numbers[] = {
+      json::Value(0), json::Value(-2147483647 - 1), json::Value(2147483647), json::Value(4294967295u),
+      json::Value(static_cast<int64_t>(INT64_MIN)), json::Value(static_cast<int64_t>(INT64_MAX)),
+      json::Value(static_cast<uint64_t>(UINT64_MAX)), json::Value(0.5), json::Value(-0.0), json::Value(1e-320),
+      json::Value(6.02214076e23), json::Value(1.0 / 3.0)};
+  for (const json::Value& n : numbers) {
+    json::TextBuffer ours;
+    json::append_number(ours, n);
+    CHECK(ours.view() == written_by_rapidjson(n));
+  }
+  for (double d : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()}) {
+    json::TextBuffer ours;
+    json::append_compact(ours, json::Value(d));
+    CHECK(ours.view() == "null");
+  }
+}
+
+TEST_CASE("json append_compact: the splice hook writes the string values it takes, never keys") {
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(R"({"x":"swap","swap":["keep","swap"],"n":{"swap":"swap"}})", "x.json", {}, buffer, doc).ok());
+  json::TextBuffer out;
+  int calls = 0;
+  json::append_compact(out, doc, [&calls](const char* s, std::size_t n, json::TextBuffer& to) {
+    ++calls;
+    if (std::string_view(s, n) != "swap") return false;
+    std::memcpy(to.Push(7), "[1,{}2]", 7);
+    return true;
+  });
+  CHECK(out.view() == R"({"x":[1,{}2],"swap":["keep",[1,{}2]],"n":{"swap":[1,{}2]}})");
+  CHECK(calls == 4);  // string values only
 }
 
 TEST_CASE("json TextBuffer: Push, Pop, Reserve and Clear keep what was written") {
