@@ -91,33 +91,54 @@ std::size_t utf8_length(std::string_view s) {
   return s.size() - continuations;
 }
 
-std::vector<std::string> split_words(std::string_view s) {
-  std::vector<std::string> words;
-  std::string cur;
-  auto flush = [&] {
-    if (!cur.empty()) words.push_back(std::move(cur));
-    cur.clear();
-  };
+namespace {
+// The words of `s` (see split_words): add(c) for each character of a word, lowercased, and end() after each.
+template <typename Add, typename End>
+void each_word(std::string_view s, Add&& add, End&& end) {
+  bool in_word = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (!is_alnum(c) || static_cast<unsigned char>(c) >= 0x80) {
-      flush();
+      if (in_word) end();
+      in_word = false;
       continue;
     }
-    if (!cur.empty()) {
+    if (in_word) {
       const char prev = s[i - 1];
       const bool next_lower = i + 1 < s.size() && is_lower(s[i + 1]);
       // A plural "s" after an acronym belongs to it: userIDs, listAPIsByOwner (not "i ds", "ap is").
       const bool acronym_plural = next_lower && s[i + 1] == 's' && (i + 2 >= s.size() || !is_lower(s[i + 2]));
       // fooBar | HTTPServer (P starts "Server") | v2Api: a new word starts at these capitals.
       if (is_upper(c) && (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower && !acronym_plural))) {
-        flush();
+        end();
       }
     }
-    cur.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    add(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    in_word = true;
   }
-  flush();
+  if (in_word) end();
+}
+}  // namespace
+
+std::vector<std::string> split_words(std::string_view s) {
+  std::vector<std::string> words;
+  std::string cur;
+  each_word(s, [&](char c) { cur.push_back(c); }, [&] {
+    words.push_back(std::move(cur));
+    cur.clear();
+  });
   return words;
+}
+
+std::string snake_case(std::string_view s) {
+  std::string out;
+  bool word_ended = false;
+  each_word(s, [&](char c) {
+    if (word_ended) out.push_back('_');
+    word_ended = false;
+    out.push_back(c);
+  }, [&] { word_ended = true; });
+  return out;
 }
 
 std::string join(const std::vector<std::string>& words, std::string_view sep) {
@@ -242,7 +263,7 @@ void normalize_whitespace(std::string_view s, std::string& out) {
 }
 
 std::string truncate_words(std::string_view s, std::size_t max_chars) {
-  if (utf8_length(s) <= max_chars) return std::string(s);
+  if (fits(s, max_chars)) return std::string(s);
   if (max_chars == 0) return {};
   // Byte offset where code point number (max_chars - 1) starts: room for the ellipsis.
   std::size_t limit = 0, chars = 0;

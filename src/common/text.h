@@ -17,11 +17,17 @@ bool is_valid_utf8(std::string_view s);
 std::size_t invalid_utf8_offset(std::string_view s);
 // Number of code points (bytes that do not continue a sequence).
 std::size_t utf8_length(std::string_view s);
+// utf8_length(s) <= max_chars, without counting when the bytes alone are few enough.
+inline bool fits(std::string_view s, std::size_t max_chars) {
+  return s.size() <= max_chars || utf8_length(s) <= max_chars;
+}
 
 // Splits an identifier or phrase into lowercase words: camelCase, PascalCase, acronyms (HTTPServer ->
 // http server), digits, and any non-alphanumeric separator. ASCII letters and digits only.
 std::vector<std::string> split_words(std::string_view s);
 std::string join(const std::vector<std::string>& words, std::string_view sep);
+// join(split_words(s), "_"), built in place.
+std::string snake_case(std::string_view s);
 
 // Collapses runs of spaces/tabs, trims each line, normalises CR/CRLF to LF, keeps at most one blank
 // line in a row, and trims the whole.

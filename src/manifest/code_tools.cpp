@@ -29,7 +29,7 @@ json::Value param_schema(const Param& p, json::Allocator& a) {
 }
 
 std::string candidate_name(const Candidate& c) {
-  if (!c.name.empty() && c.name != "<anonymous>") return shorten_name(text::join(text::split_words(c.name), "_"));
+  if (!c.name.empty() && c.name != "<anonymous>") return shorten_name(text::snake_case(c.name));
   return name_from_route(c.method.empty() ? "call" : c.method, c.path);
 }
 
@@ -45,7 +45,7 @@ std::string candidate_description(const Candidate& c) {
 std::string candidate_title(const Candidate& c, const std::string& name) {
   std::string first = text::normalize_whitespace(c.doc);
   first = first.substr(0, first.find('\n'));
-  if (!first.empty() && text::utf8_length(first) <= 80) {
+  if (!first.empty() && text::fits(first, 80)) {
     while (!first.empty() && first.back() == '.') first.pop_back();
     return first;
   }

@@ -223,7 +223,7 @@ std::string_view describe_keywords(const Keywords& kw, std::size_t max_chars, st
   const bool add_format = !format.empty() && format.size() <= 64 && !obvious;
   const bool add_file = type == "file";
   if (!add_format && !add_file && text::whitespace_is_normal(description) &&
-      text::utf8_length(description) <= max_chars) {
+      text::fits(description, max_chars)) {
     return description;
   }
   text::normalize_whitespace(description, text);
@@ -235,7 +235,7 @@ std::string_view describe_keywords(const Keywords& kw, std::size_t max_chars, st
     if (!text.empty()) text += " ";
     text += "File contents.";
   }
-  if (text::utf8_length(text) > max_chars) text = text::truncate_words(text, max_chars);
+  if (!text::fits(text, max_chars)) text = text::truncate_words(text, max_chars);
   return text;
 }
 

@@ -113,7 +113,7 @@ std::string shorten_name(const std::string& snake, std::size_t max) {
 }
 
 std::string name_from_operation_id(std::string_view operation_id) {
-  return shorten_name(text::join(text::split_words(operation_id), "_"));
+  return shorten_name(text::snake_case(operation_id));
 }
 
 std::string name_from_route(std::string_view method, std::string_view path) {
@@ -183,7 +183,7 @@ std::string unique_name(const std::string& base_in, std::set<std::string>& taken
 
 std::string argument_name(std::string_view raw, std::set<std::string>& taken) {
   std::string base = sanitize(raw, true);
-  if (base.size() > kMaxNameLength) base = shorten_name(text::join(text::split_words(base), "_"));
+  if (base.size() > kMaxNameLength) base = shorten_name(text::snake_case(base));
   if (base.empty()) base = "arg";
   return unique_name(base, taken);
 }

@@ -42,27 +42,37 @@ Annotations annotations_for(const std::string& method) {
   return {false, false, false};  // POST creates: additive, not idempotent
 }
 
-std::string tool_description(const Operation& op) {
-  const std::string summary = text::normalize_whitespace(op.summary);
-  const std::string description = text::normalize_whitespace(op.description);
-  std::string out;
-  if (summary.empty()) {
-    out = description;
-  } else if (description.empty() || text::starts_with(description, summary)) {
-    out = description.empty() ? summary : description;
-  } else {
-    out = summary + (summary.back() == '.' ? "" : ".") + "\n\n" + description;
-  }
-  if (out.empty()) out = op.method + " " + op.path;
-  if (op.deprecated) out = "Deprecated. " + out;
-  return text::truncate_words(out, kMaxDescription);
+// `s` with its whitespace normalised: `s` itself when that changes nothing (the usual case), else the
+// normalised text written into `buffer`.
+std::string_view normalized(std::string_view s, std::string& buffer) {
+  if (text::whitespace_is_normal(s)) return s;
+  text::normalize_whitespace(s, buffer);
+  return buffer;
 }
 
-std::string tool_title(const Operation& op, const std::string& name) {
-  std::string summary = text::normalize_whitespace(op.summary);
-  if (!summary.empty() && summary.find('\n') == std::string::npos && text::utf8_length(summary) <= 100) {
-    while (!summary.empty() && summary.back() == '.') summary.pop_back();
-    return summary;
+// The tool's description, from the operation's summary (already normalised) and description, written into `out`.
+void tool_description(const Operation& op, std::string_view summary, std::string& out) {
+  std::string description_buffer;
+  const std::string_view description = normalized(op.description, description_buffer);
+  out.clear();
+  if (op.deprecated) out = "Deprecated. ";
+  const std::size_t start = out.size();
+  if (summary.empty()) {
+    out += description;
+  } else if (description.empty() || text::starts_with(description, summary)) {
+    out += description.empty() ? summary : description;
+  } else {
+    out.append(summary).append(summary.back() == '.' ? "" : ".").append("\n\n").append(description);
+  }
+  if (out.size() == start) out.append(op.method).append(" ").append(op.path);
+  if (!text::fits(out, kMaxDescription)) out = text::truncate_words(out, kMaxDescription);
+}
+
+// The tool's title: its one-line summary (already normalised) without a final period, else its name in words.
+std::string tool_title(std::string_view summary, const std::string& name) {
+  if (!summary.empty() && summary.find('\n') == std::string_view::npos && text::fits(summary, 100)) {
+    while (!summary.empty() && summary.back() == '.') summary.remove_suffix(1);
+    return std::string(summary);
   }
   return humanize(name);
 }
@@ -105,8 +115,11 @@ class ToolBuilder {
   Result<json::Value> build(const Operation& op, const std::string& name) {
     json::Value tool(rapidjson::kObjectType);
     json::add(tool, "name", name, a_);
-    json::add(tool, "title", tool_title(op, name), a_);
-    json::add(tool, "description", tool_description(op), a_);
+    std::string summary_buffer;
+    const std::string_view summary = normalized(op.summary, summary_buffer);
+    json::add(tool, "title", tool_title(summary, name), a_);
+    tool_description(op, summary, text_);
+    json::add(tool, "description", text_, a_);
 
     json::Value properties(rapidjson::kObjectType);
     json::Value required(rapidjson::kArrayType);
@@ -386,6 +399,7 @@ class ToolBuilder {
   intake::OpenApiSpec& spec_;
   json::Allocator& a_;
   std::vector<std::string> notes_;
+  std::string text_;  // the description of the tool being built (reused: no new string per tool)
   SchemaCache cache_;  // converted components, shared by the input and output schemas of every tool
 };
 

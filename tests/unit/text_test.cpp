@@ -44,6 +44,7 @@ TEST_CASE("split_words: camelCase, acronyms, digits and separators") {
   for (const Case& c : cases) {
     CAPTURE(c.input);
     CHECK(text::split_words(c.input) == c.expected);
+    CHECK(text::snake_case(c.input) == text::join(c.expected, "_"));
   }
 }
 
@@ -69,7 +70,30 @@ TEST_CASE("split_words_acronym_plural_stays_one_word") {
   for (const Case& c : cases) {
     CAPTURE(c.input);
     CHECK(text::split_words(c.input) == c.expected);
+    CHECK(text::snake_case(c.input) == text::join(c.expected, "_"));
   }
+}
+
+TEST_CASE("snake_case is split_words joined by underscores, for every small mix of letters, digits and separators") {
+  const char alphabet[] = {'a', 's', 'B', 'S', '7', '_', '-'};
+  std::vector<std::string> level = {""};
+  std::size_t checked = 0;
+  for (int length = 1; length <= 6; ++length) {
+    std::vector<std::string> next;
+    for (const std::string& prefix : level) {
+      for (char c : alphabet) next.push_back(prefix + c);
+    }
+    for (const std::string& s : next) {
+      const std::string expected = text::join(text::split_words(s), "_");
+      if (text::snake_case(s) != expected) {
+        CAPTURE(s);
+        CHECK(text::snake_case(s) == expected);
+      }
+      ++checked;
+    }
+    level = std::move(next);
+  }
+  CHECK(checked == 137256);  // 7 + 7^2 + ... + 7^6
 }
 
 TEST_CASE("join") {
