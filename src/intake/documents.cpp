@@ -69,20 +69,18 @@ Result<const Document*> DocumentStore::load(const std::string& path) {
 }
 
 Result<const RefTarget*> DocumentStore::resolve(const json::Value& ref, const Document* from, const Trail& at) {
-  if (auto it = by_value_.find(&ref); it != by_value_.end()) return it->second;
-  auto target = resolve_text(json::str(&ref), from, at);
-  if (target) by_value_.emplace(&ref, target.value());
-  return target;
+  const std::string_view text = json::str(&ref);
+  // Looked up by a view of the value's text (no key string per look-up); kept under a copy of it.
+  if (auto it = cache_.find(RefKey{from, text}); it != cache_.end()) return &it->second;
+  auto target = resolve_text(text, from, at);
+  if (!target) return target.error();
+  const std::string& kept = ref_texts_.emplace_back(text);
+  return &cache_.emplace(RefKey{from, kept}, std::move(target.value())).first->second;
 }
 
-Result<const RefTarget*> DocumentStore::resolve_text(std::string_view ref, const Document* from, const Trail& at) {
+Result<RefTarget> DocumentStore::resolve_text(std::string_view ref, const Document* from, const Trail& at) {
   static const std::string kNoPath;
   const std::string& from_path = from != nullptr ? from->path : kNoPath;
-  std::string cache_key;
-  cache_key.reserve(from_path.size() + 1 + ref.size());
-  cache_key.append(from_path).append(1, '\n').append(ref);
-  if (auto it = cache_.find(cache_key); it != cache_.end()) return &it->second;
-
   const std::size_t hash = ref.find('#');
   std::string_view file_part = ref.substr(0, hash);
   std::string_view fragment = hash == std::string_view::npos ? std::string_view() : ref.substr(hash);
@@ -143,8 +141,7 @@ Result<const RefTarget*> DocumentStore::resolve_text(std::string_view ref, const
     }
     v = next;
   }
-  RefTarget target{doc.value(), v, target_path + (fragment.empty() ? "#" : std::string(fragment))};
-  return &cache_.emplace(std::move(cache_key), std::move(target)).first->second;
+  return RefTarget{doc.value(), v, target_path + (fragment.empty() ? "#" : std::string(fragment))};
 }
 
 Result<Node> DocumentStore::deref(Node node, const Trail& at, int max_hops) {

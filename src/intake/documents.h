@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -60,7 +61,8 @@ class DocumentStore {
 
   // Resolves the `$ref` string `ref`, a value of document `from`, reported at `at`. Fails with "remote_ref"
   // (never fetched), "ref_outside_bundle", "missing_file" (error.needs lists the file) or "ref_not_found";
-  // `where` names the `$ref`. The target lives as long as the store; each `$ref` value is resolved once.
+  // `where` names the `$ref`. The target lives as long as the store; each `$ref` text is resolved once per
+  // document.
   Result<const RefTarget*> resolve(const json::Value& ref, const Document* from, const Trail& at);
 
   // Follows `node` through `$ref` chains (at most `max_hops`) to a value that is not a reference.
@@ -71,10 +73,21 @@ class DocumentStore {
  private:
   const SourceBundle& bundle_;
   std::map<std::string, std::unique_ptr<Document>> docs_;
-  Result<const RefTarget*> resolve_text(std::string_view ref, const Document* from, const Trail& at);
+  Result<RefTarget> resolve_text(std::string_view ref, const Document* from, const Trail& at);
 
-  std::unordered_map<std::string, RefTarget> cache_;  // "file\n$ref" -> target
-  std::unordered_map<const json::Value*, const RefTarget*> by_value_;  // a $ref value -> its entry in cache_
+  // A `$ref` as written ("#/components/schemas/Pet", "other.yaml#/Pet") in a document (nullptr: none).
+  struct RefKey {
+    const Document* from;
+    std::string_view text;
+    bool operator==(const RefKey& o) const { return from == o.from && text == o.text; }
+  };
+  struct RefKeyHash {
+    std::size_t operator()(const RefKey& k) const {
+      return std::hash<std::string_view>()(k.text) ^ (std::hash<const void*>()(k.from) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<RefKey, RefTarget, RefKeyHash> cache_;  // keys view ref_texts_
+  std::deque<std::string> ref_texts_;  // the text of each $ref resolved (stable addresses)
 };
 
 }  // namespace smeltsec::intake
