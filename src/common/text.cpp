@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/bytes.h"
 
 namespace smeltsec::text {
@@ -37,7 +41,16 @@ std::size_t invalid_utf8_offset(std::string_view s) {
   const auto* p = begin;
   const auto* end = p + s.size();
   while (p < end) {
-    // Fast path: ASCII (most of any spec), 32 then 8 bytes at a time.
+    // Fast path: ASCII (most of any spec), 64 (SSE2; wasm SIMD in the wasm build), 32 then 8 bytes at a time.
+#if defined(__SSE2__)
+    while (end - p >= 64) {
+      const auto* v = reinterpret_cast<const __m128i*>(p);
+      const __m128i any = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(v), _mm_loadu_si128(v + 1)),
+                                       _mm_or_si128(_mm_loadu_si128(v + 2), _mm_loadu_si128(v + 3)));
+      if (_mm_movemask_epi8(any) != 0) break;
+      p += 64;
+    }
+#endif
     while (end - p >= 32) {
       uint64_t w[4];
       std::memcpy(w, p, 32);

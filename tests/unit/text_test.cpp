@@ -156,8 +156,8 @@ TEST_CASE("utf8_length counts code points") {
 }
 
 TEST_CASE("utf8_length and invalid_utf8_offset agree with byte-by-byte references at every offset") {
-  // Both take words of 8 (and 32) bytes at a time: put each kind of byte at every position of texts long
-  // enough to cross several words, and compare with plain byte loops.
+  // Both take words of 8 (and 32, and 64 with SSE2/wasm SIMD) bytes at a time: put each kind of byte at every
+  // position of texts long enough to cross several words and blocks, and compare with plain byte loops.
   auto length_ref = [](const std::string& s) {
     std::size_t n = 0;
     for (unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -165,7 +165,7 @@ TEST_CASE("utf8_length and invalid_utf8_offset agree with byte-by-byte reference
   };
   const std::string pieces[] = {"\xC3\xA9", "\xE6\x97\xA5", "\xF0\x9F\x98\x80", "\x80", "\xFF", "\xC3", "\xED\xA0\x80"};
   const bool valid[] = {true, true, true, false, false, false, false};
-  for (std::size_t len : {0u, 7u, 8u, 31u, 32u, 33u, 70u}) {
+  for (std::size_t len : {0u, 7u, 8u, 31u, 32u, 33u, 63u, 64u, 65u, 70u, 200u}) {
     const std::string ascii(len, 'a');
     CHECK(text::utf8_length(ascii) == len);
     CHECK(text::invalid_utf8_offset(ascii) == std::string_view::npos);
