@@ -188,6 +188,22 @@ bool is_normalized(std::string_view s) {
   if (static_cast<unsigned char>(s[0]) <= ' ' || static_cast<unsigned char>(s[n - 1]) <= ' ') return false;
   std::size_t i = 0;
   bool after_space = false;  // the byte before i is whitespace
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: one mask bit per byte (bit k: byte i + k).
+  const __m128i kSpace = _mm_set1_epi8(0x20), kControl = _mm_set1_epi8(0x1F), kNewline = _mm_set1_epi8('\n');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const unsigned space = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, kSpace), x)));
+    if (space == 0) {
+      after_space = false;
+      continue;
+    }
+    const unsigned below_space = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, kControl), x)));
+    const unsigned newline = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, kNewline)));
+    if ((below_space & ~newline) != 0 || (space & (space << 1)) != 0 || (after_space && (space & 1) != 0)) return false;
+    after_space = (space >> 15) != 0;
+  }
+#endif
   if constexpr (kWords) {
     for (; i + 8 <= n; i += 8) {
       const SpaceBits b = space_bits(s.data() + i);

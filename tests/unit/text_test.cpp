@@ -74,6 +74,47 @@ TEST_CASE("split_words_acronym_plural_stays_one_word") {
   }
 }
 
+TEST_CASE("whitespace_is_normal: every small mix at every alignment inside longer text agrees with a byte loop") {
+  // It reads 16 (SSE2/wasm SIMD) and 8 bytes at a time: each mix lands at every position of the blocks.
+  auto reference = [](std::string_view s) {
+    if (s.empty()) return true;
+    if (static_cast<unsigned char>(s.front()) <= ' ' || static_cast<unsigned char>(s.back()) <= ' ') return false;
+    bool after_space = false;
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c <= ' ' && ((c != ' ' && c != '\n') || after_space)) return false;
+      after_space = c <= ' ';
+    }
+    return true;
+  };
+  const std::string alphabet[] = {"a", " ", "\n", "\t", "\x01", "\xC3\xA9"};
+  std::vector<std::string> mixes = {""};
+  for (int length = 1; length <= 4; ++length) {
+    const std::size_t before = mixes.size();
+    for (std::size_t m = 0; m < before; ++m) {
+      if (mixes[m].size() + 1 < static_cast<std::size_t>(length)) continue;
+      for (const auto& a : alphabet) mixes.push_back(mixes[m] + a);
+    }
+  }
+  const std::string text = "words and more words, then a line\nand more words to read past two blocks";
+  std::size_t normal = 0, checked = 0;
+  for (const std::string& mix : mixes) {
+    for (std::size_t at = 0; at <= 40; ++at) {
+      const std::string s = text.substr(0, at) + mix + text.substr(at);
+      const bool expected = reference(s);
+      if (text::whitespace_is_normal(s) != expected) {
+        CAPTURE(s);
+        CHECK(text::whitespace_is_normal(s) == expected);
+      }
+      normal += expected;
+      ++checked;
+    }
+  }
+  CHECK(checked > 50000);
+  CHECK(normal > 1000);           // both answers are exercised
+  CHECK(checked - normal > 1000);
+}
+
 TEST_CASE("snake_case is split_words joined by underscores, for every small mix of letters, digits and separators") {
   const char alphabet[] = {'a', 's', 'B', 'S', '7', '_', '-'};
   std::vector<std::string> level = {""};
