@@ -161,18 +161,42 @@ void append_string(TextBuffer& out, const char* s, std::size_t n) {
       0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   '\\', 0,  0,   0,    // 50
   };  // 60-FF: 0
   static constexpr char kHex[] = "0123456789ABCDEF";
-  const std::size_t room = 2 + n * 6;
+  auto clean = [](std::uint64_t x) {
+    return (bytes::below(x, 0x20) | bytes::equal(x, '"') | bytes::equal(x, '\\')) == 0;
+  };
+  // The quotes, six bytes per byte at most (\u00XX), and eight for a whole word stored past the end.
+  const std::size_t room = 2 + n * 6 + 8;
   char* const start = out.Push(room);
   char* o = start;
   *o++ = '"';
   std::size_t i = 0;
+  if (n < 8) {
+    // Most keys and short values: one word, padded with bytes that need no escape, stored whole.
+    std::uint64_t x = bytes::kOnes * 'a';
+    if (n != 0) std::memcpy(&x, s, n);
+    if (clean(x)) {
+      std::memcpy(o, &x, 8);
+      o += n;
+      i = n;
+    }
+  }
   while (i < n) {
     while (i + 8 <= n) {
-      const uint64_t x = bytes::load8(s + i);
-      if ((bytes::below(x, 0x20) | bytes::equal(x, '"') | bytes::equal(x, '\\')) != 0) break;
+      const std::uint64_t x = bytes::load8(s + i);
+      if (!clean(x)) break;
       std::memcpy(o, &x, 8);
       o += 8;
       i += 8;
+    }
+    if (i < n && i + 8 > n && n >= 8 && static_cast<std::size_t>(o - start) == i + 1) {
+      // The last bytes, nothing escaped before them (output and input aligned): the last word of the input,
+      // overlapping bytes already written with the same bytes.
+      const std::uint64_t x = bytes::load8(s + n - 8);
+      if (clean(x)) {
+        std::memcpy(o - (8 - (n - i)), &x, 8);
+        o += n - i;
+        break;
+      }
     }
     const std::size_t stop = i + 8 <= n ? i + 8 : n;  // at most one word byte by byte, then words again
     for (; i < stop; ++i) {

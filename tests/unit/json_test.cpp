@@ -277,7 +277,9 @@ TEST_CASE("json append_string writes what rapidjson::Writer writes, for every by
     return buffer.take();
   };
   std::size_t checked = 0;
-  for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 23u, 40u}) {
+  std::size_t total = 0;
+  for (std::size_t length : {1u, 2u, 3u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u, 40u}) {
+    total += length;
     for (std::size_t at = 0; at < length; ++at) {
       for (int b = 0; b < 256; ++b) {
         std::string s(length, 'x');
@@ -290,7 +292,20 @@ TEST_CASE("json append_string writes what rapidjson::Writer writes, for every by
       }
     }
   }
-  CHECK(checked == 256u * (1 + 7 + 8 + 9 + 16 + 23 + 40));
+  CHECK(checked == 256u * total);
+  // Two bytes to escape, one early and one among the last (the last word is stored whole only when nothing
+  // before it was escaped).
+  for (std::size_t length = 2; length <= 24; ++length) {
+    for (std::size_t first = 0; first < length; ++first) {
+      for (std::size_t second = first + 1; second < length; ++second) {
+        std::string s(length, 'y');
+        s[first] = '"';
+        s[second] = '\n';
+        CAPTURE(s);
+        REQUIRE(ours(s, "{") == "{" + reference(s));
+      }
+    }
+  }
   // Appends to what the buffer holds; empty strings; strings that are all escapes (the most room needed).
   CHECK(ours("a\"b", "[1,") == "[1,\"a\\\"b\"");
   CHECK(ours("", "") == "\"\"");
