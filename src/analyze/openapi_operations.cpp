@@ -32,6 +32,7 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
   std::unordered_map<std::string, std::size_t> positions;  // "<size of in>:<in><name>" -> index in `out`, past kLinear
   auto key_of = [](const Parameter& p) { return std::to_string(p.in.size()) + ':' + std::string(p.in) + std::string(p.name); };
   const std::string list_pointer = at.pointer();  // + "/<index>" for each entry (indexes need no escaping)
+  out.reserve(out.size() + list.value->Size());
   rapidjson::SizeType i = 0;
   for (const auto& entry : list.value->GetArray()) {
     const std::string index = std::to_string(i++);

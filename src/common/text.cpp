@@ -313,18 +313,19 @@ std::string truncate_words(std::string_view s, std::size_t max_chars) {
 }
 
 std::string json_pointer_escape(std::string_view token) {
-  if (token.find_first_of("~/") == std::string_view::npos) return std::string(token);  // the usual case
   std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
+  append_json_pointer_escaped(token, out);
   return out;
+}
+
+void append_json_pointer_escaped(std::string_view token, std::string& out) {
+  while (!token.empty()) {
+    const std::size_t special = token.find_first_of("~/");
+    out.append(token.substr(0, special));  // the usual token: all of it at once
+    if (special == std::string_view::npos) return;
+    out.append(token[special] == '~' ? "~0" : "~1");
+    token.remove_prefix(special + 1);
+  }
 }
 
 std::string percent_decode(std::string_view s) {

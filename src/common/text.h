@@ -43,6 +43,8 @@ bool whitespace_is_normal(std::string_view s);
 std::string truncate_words(std::string_view s, std::size_t max_chars);
 
 std::string json_pointer_escape(std::string_view token);
+// The same, appended to `out`.
+void append_json_pointer_escaped(std::string_view token, std::string& out);
 // Splits "#/a/b~1c" (or "/a/b~1c") into unescaped tokens; percent-decodes first (URI fragments).
 std::vector<std::string> json_pointer_tokens(std::string_view pointer);
 // The same tokens without a copy each, for the usual pointer that needs no decoding (no '%', no '~'): views

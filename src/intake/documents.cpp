@@ -17,11 +17,7 @@ void append_pointer(const Trail* t, std::string& out) {
   }
   append_pointer(t->parent, out);
   out += '/';
-  if (t->token.find_first_of("~/") == std::string_view::npos) {
-    out += t->token;  // the usual case
-  } else {
-    out += text::json_pointer_escape(t->token);
-  }
+  text::append_json_pointer_escaped(t->token, out);
 }
 }  // namespace
 

@@ -241,9 +241,8 @@ std::string_view describe_keywords(const Keywords& kw, std::size_t max_chars, st
 
 }  // namespace
 
-std::string describe(const json::Value* node, std::size_t max_chars) {
-  std::string text;
-  return std::string(describe_keywords(Keywords(node), max_chars, text));
+std::string_view describe(const json::Value* node, std::size_t max_chars, std::string& scratch) {
+  return describe_keywords(Keywords(node), max_chars, scratch);
 }
 
 // ------------------------------------------------------------------------------------------ SchemaCache
@@ -774,7 +773,14 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
     if (json::is_true(kw[kUniqueItems])) json::add(out, "uniqueItems", json::Value(true), *a_);
   } else if (json::same(type, "object")) {
     json::Value props(rapidjson::kObjectType);
-    std::vector<std::string_view> kept;  // names of the properties kept, sorted below
+    // The names of the properties kept, sorted below: this schema's part of kept_, above what enclosing schemas
+    // hold there (the nested walks below restore its size before they return).
+    const std::size_t kept_from = kept_.size();
+    struct Restore {
+      std::vector<KeptName>& v;
+      std::size_t size;
+      ~Restore() { v.resize(size); }
+    } restore{kept_, kept_from};
     if (const json::Value* p = kw[kProperties]; p && p->IsObject()) {
       Trail props_trail = at.child("properties");
       for (const auto& m : p->GetObject()) {
@@ -794,23 +800,23 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
         auto r = walk(Node{node.doc, &m.value}, prop_trail, depth + 1, &prop);
         if (!r) return r;
         props.AddMember(json::make_string(name, *a_), std::move(r.value()), *a_);
-        kept.push_back(name);
+        kept_.push_back({name, false});
       }
     }
-    std::sort(kept.begin(), kept.end());
+    const auto kept_begin = kept_.begin() + static_cast<std::ptrdiff_t>(kept_from);
+    const auto by_name = [](const KeptName& a, const KeptName& b) { return a.name < b.name; };
+    std::sort(kept_begin, kept_.end(), by_name);
     const bool has_props = !props.ObjectEmpty();
     if (has_props) json::add(out, "properties", std::move(props), *a_);
     if (const json::Value* req = kw[kRequired]; req && req->IsArray()) {
       json::Value list(rapidjson::kArrayType);
-      std::vector<bool> listed(kept.size());
       for (const auto& r : req->GetArray()) {
-        const std::string_view name = json::str(&r);
-        const auto at_name = std::lower_bound(kept.begin(), kept.end(), name);
-        if (at_name == kept.end() || *at_name != name) continue;
-        // Duplicate property names share a slot: the first occurrence in `kept` stands for all.
-        auto slot = listed.begin() + (at_name - kept.begin());
-        if (!*slot) list.PushBack(json::make_string(name, *a_), *a_);
-        *slot = true;
+        const KeptName wanted{json::str(&r), false};
+        const auto at_name = std::lower_bound(kept_begin, kept_.end(), wanted, by_name);
+        if (at_name == kept_.end() || at_name->name != wanted.name) continue;
+        // Duplicate property names share a slot: the first occurrence in the sorted names stands for all.
+        if (!at_name->listed) list.PushBack(json::make_string(wanted.name, *a_), *a_);
+        at_name->listed = true;
       }
       if (!list.Empty()) json::add(out, "required", std::move(list), *a_);
     }

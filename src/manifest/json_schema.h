@@ -168,6 +168,11 @@ class SchemaConverter {
   std::vector<const std::string*> ref_stack_;  // keys of the $ref targets being expanded (owned by the store)
   std::vector<std::string> notes_;
   std::string description_;  // describe_keywords' text when it is not the document's (read right after each call)
+  struct KeptName {
+    std::string_view name;
+    bool listed;  // already in the converted `required`
+  };
+  std::vector<KeptName> kept_;  // property names kept by the object schemas being converted, innermost last
   std::vector<std::string> journal_;  // every note() call, duplicates included (what a cached walk replays)
   std::size_t nodes_ = 0;
   int recursion_ = 0;  // nested walk() calls: composition and $refs count too (the stack is finite)
@@ -177,7 +182,9 @@ class SchemaConverter {
   int deepest_ = 0;                // the deepest walk of the current $ref target's conversion
 };
 
-// The description text of a schema or parameter: description, else title; format appended as a sentence.
-std::string describe(const json::Value* node, std::size_t max_chars = 1024);
+// The description text of a schema or parameter: its description (whitespace normalised, at most `max_chars`
+// code points), with its format stated as a sentence. A view of the document's text when that needs no
+// change, else of `scratch`, which the text is then written into.
+std::string_view describe(const json::Value* node, std::size_t max_chars, std::string& scratch);
 
 }  // namespace smeltsec::manifest

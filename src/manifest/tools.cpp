@@ -145,7 +145,7 @@ class ToolBuilder {
       if (!schema) return schema.error();
       json::Value s = std::move(schema.value());
       const std::string arg = argument_name(p.name, taken);
-      replace_description(s, describe(p.node.value, kMaxDescription));
+      replace_description(s, describe(p.node.value, kMaxDescription, scratch_));
       enum { kDeprecated, kStyle, kExplode, kCollectionFormat };
       constexpr std::string_view kParamKeys[] = {"deprecated", "style", "explode", "collectionFormat"};
       const json::Value* f[std::size(kParamKeys)];
@@ -240,7 +240,7 @@ class ToolBuilder {
 
  private:
   // The parameter's or body's own description (when it has one) replaces the schema's, last among its keys.
-  void replace_description(json::Value& schema, const std::string& d) {
+  void replace_description(json::Value& schema, std::string_view d) {
     if (d.empty()) return;
     cache_.own(schema, a_);
     if (schema.HasMember("description")) schema.RemoveMember("description");
@@ -290,7 +290,7 @@ class ToolBuilder {
         auto s = conv.convert(Node{p.node.doc, json::get(p.node.value, "schema")}, at.child("schema"));
         if (!s) return s.error();
         info.schema = std::move(s.value());
-        replace_description(info.schema, describe(p.node.value));
+        replace_description(info.schema, describe(p.node.value, kMaxDescription, scratch_));
         info.required = p.required;
         info.content_type = "application/json";
         for (const auto& c : op.consumes) {
@@ -320,7 +320,7 @@ class ToolBuilder {
       info.schema.SetObject();
       json::add(info.schema, "type", "string", a_);
     }
-    replace_description(info.schema, describe(op.request_body.value));
+    replace_description(info.schema, describe(op.request_body.value, kMaxDescription, scratch_));
     info.required = json::is_true(json::get(op.request_body.value, "required"));
     info.arg = argument_name(preferred, taken);
     return info;
@@ -399,7 +399,8 @@ class ToolBuilder {
   intake::OpenApiSpec& spec_;
   json::Allocator& a_;
   std::vector<std::string> notes_;
-  std::string text_;  // the description of the tool being built (reused: no new string per tool)
+  std::string text_;     // the description of the tool being built (reused: no new string per tool)
+  std::string scratch_;  // a parameter's or body's description, when it is not the document's text as it is
   SchemaCache cache_;  // converted components, shared by the input and output schemas of every tool
 };
 

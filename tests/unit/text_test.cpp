@@ -488,6 +488,9 @@ TEST_CASE("json_pointer_escape round-trips through json_pointer_tokens") {
     CHECK(text::json_pointer_tokens("#/" + text::json_pointer_escape(t)) == Words{t});
   }
   CHECK(text::json_pointer_escape("/a~b/") == "~1a~0b~1");
+  std::string out = "#/paths/";  // appends to what is there
+  text::append_json_pointer_escaped("/a~b/c", out);
+  CHECK(out == "#/paths/~1a~0b~1c");
 }
 
 TEST_CASE("percent_decode") {
