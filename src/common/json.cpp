@@ -172,8 +172,12 @@ void append_string(TextBuffer& out, const char* s, std::size_t n) {
   std::size_t i = 0;
   if (n < 8) {
     // Most keys and short values: one word, padded with bytes that need no escape, stored whole.
-    std::uint64_t x = bytes::kOnes * 'a';
-    if (n != 0) std::memcpy(&x, s, n);
+    char word[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
+    std::size_t k = 0;  // copied in pieces of constant size (a memcpy of n bytes is a call in the wasm build)
+    if (n & 4) std::memcpy(word, s, 4), k = 4;
+    if (n & 2) std::memcpy(word + k, s + k, 2), k += 2;
+    if (n & 1) word[k] = s[k];
+    const std::uint64_t x = bytes::load8(word);
     if (clean(x)) {
       std::memcpy(o, &x, 8);
       o += n;
