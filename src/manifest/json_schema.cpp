@@ -23,9 +23,9 @@ using intake::Trail;
 // `t` names no type.
 std::string_view canonical_type(std::string_view t) {
   for (std::string_view known : {"string", "number", "integer", "boolean", "array", "object", "null"}) {
-    if (t == known) return known;
+    if (json::same(t, known)) return known;
   }
-  return t == "file" ? std::string_view("string") : std::string_view();
+  return json::same(t, "file") ? std::string_view("string") : std::string_view();
 }
 
 // The types a schema declares, in order and without repeats: at most the seven JSON Schema types.
@@ -173,10 +173,11 @@ TypeList declared_types(const Keywords& kw, bool& nullable) {
   const json::Value* t = kw[kType];
   auto take = [&](const json::Value& item) {
     const std::string_view s = json::str(&item);
-    if (s == "null") {
+    if (json::same(s, "null")) {
       nullable = true;
     } else if (const std::string_view type = canonical_type(s);
-               !type.empty() && std::find(types.begin(), types.end(), s) == types.end()) {
+               !type.empty() &&
+               std::none_of(types.begin(), types.end(), [&](std::string_view known) { return json::same(known, s); })) {
       types.push_back(type);
     }
   };
@@ -221,7 +222,7 @@ std::string_view describe_keywords(const Keywords& kw, std::size_t max_chars, st
   const bool obvious = (json::same(type, "integer") && (json::same(format, "int32") || json::same(format, "int64"))) ||
                        (json::same(type, "number") && (json::same(format, "float") || json::same(format, "double")));
   const bool add_format = !format.empty() && format.size() <= 64 && !obvious;
-  const bool add_file = type == "file";
+  const bool add_file = json::same(type, "file");
   if (!add_format && !add_file && text::whitespace_is_normal(description) &&
       text::fits(description, max_chars)) {
     return description;
@@ -804,7 +805,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
       }
     }
     const auto kept_begin = kept_.begin() + static_cast<std::ptrdiff_t>(kept_from);
-    const auto by_name = [](const KeptName& a, const KeptName& b) { return a.name < b.name; };
+    const auto by_name = [](const KeptName& a, const KeptName& b) { return json::less(a.name, b.name); };
     std::sort(kept_begin, kept_.end(), by_name);
     const bool has_props = !props.ObjectEmpty();
     if (has_props) json::add(out, "properties", std::move(props), *a_);
@@ -813,7 +814,7 @@ Result<json::Value> SchemaConverter::typed(Node node, const SchemaKeywords& kw, 
       for (const auto& r : req->GetArray()) {
         const KeptName wanted{json::str(&r), false};
         const auto at_name = std::lower_bound(kept_begin, kept_.end(), wanted, by_name);
-        if (at_name == kept_.end() || at_name->name != wanted.name) continue;
+        if (at_name == kept_.end() || !json::same(at_name->name, wanted.name)) continue;
         // Duplicate property names share a slot: the first occurrence in the sorted names stands for all.
         if (!at_name->listed) list.PushBack(json::make_string(wanted.name, *a_), *a_);
         at_name->listed = true;

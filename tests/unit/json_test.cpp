@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/writer.h>
@@ -377,6 +378,21 @@ TEST_CASE("json same_bytes: every length up to 40, a difference at every positio
   CHECK(json::get(doc, "description")->GetInt() == 5);
   CHECK(json::get(doc, "descriptio") == nullptr);
   CHECK(json::get(doc, "") == nullptr);
+}
+
+TEST_CASE("json::less orders as std::string_view does: prefixes, bytes past 0x7F, every pair of a small set") {
+  std::vector<std::string> words = {"", "a", "ab", "abc", "abd", "b", "B", "a\x7F", "a\x80", "a\xFF", "\xC3\xA9",
+                                    "zz", "name", "names", "nam", "id", "ID", std::string(1, '\0'), std::string("a\0b", 3)};
+  std::size_t pairs = 0;
+  for (const std::string& a : words) {
+    for (const std::string& b : words) {
+      CAPTURE(a);
+      CAPTURE(b);
+      CHECK(json::less(a, b) == (std::string_view(a) < std::string_view(b)));
+      ++pairs;
+    }
+  }
+  CHECK(pairs == words.size() * words.size());
 }
 
 TEST_CASE("json: strings of every length up to 40 end, and escape, at every position and alignment") {
