@@ -443,6 +443,19 @@ std::string SchemaConverter::guess_type(Node node) {
   return "object";
 }
 
+void SchemaConverter::reset() {
+  ref_stack_.clear();
+  notes_.clear();
+  kept_.clear();
+  journal_.clear();
+  nodes_ = 0;
+  recursion_ = 0;
+  unstable_cuts_ = 0;
+  depth_cuts_ = 0;
+  noted_ = 0;
+  deepest_ = 0;
+}
+
 Result<json::Value> SchemaConverter::convert(Node schema, const Trail& at) {
   ref_stack_.clear();
   return walk(schema, at, 0);

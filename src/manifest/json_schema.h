@@ -138,6 +138,10 @@ class SchemaConverter {
   const std::vector<std::string>& notes() const { return notes_; }
   std::size_t nodes() const { return nodes_; }
 
+  // Starts again as a new converter would (no nodes counted, no notes), keeping the room its buffers have:
+  // one converter serves every tool of a manifest, one tool after the other.
+  void reset();
+
  private:
   // `known`: the keywords of `node`, when the caller has already read them.
   Result<json::Value> walk(intake::Node node, const intake::Trail& at, int depth,

@@ -108,9 +108,36 @@ bool pick_media(const json::Value* content, rapidjson::Value::ConstMemberIterato
   return true;
 }
 
+SchemaOptions input_options(const intake::OpenApiSpec& spec) {
+  SchemaOptions o;
+  o.direction = Direction::kInput;
+  o.openapi31 = spec.is_31;
+  o.max_nodes = spec.store->bundle().limits().max_schema_nodes;
+  o.max_ref_depth = spec.store->bundle().limits().max_ref_depth;
+  o.max_depth = kInputMaxDepth;
+  o.max_description = kNestedMaxDescription;
+  return o;
+}
+
+SchemaOptions output_options(const intake::OpenApiSpec& spec) {
+  SchemaOptions o;
+  o.direction = Direction::kOutput;
+  o.openapi31 = spec.is_31;
+  o.max_depth = kOutputMaxDepth;
+  o.max_nodes = kOutputMaxNodes;
+  o.max_description = kOutputMaxDescription;
+  o.note_cuts = false;
+  o.max_ref_depth = spec.store->bundle().limits().max_ref_depth;
+  return o;
+}
+
 class ToolBuilder {
  public:
-  ToolBuilder(intake::OpenApiSpec& spec, json::Allocator& a) : spec_(spec), a_(a) {}
+  ToolBuilder(intake::OpenApiSpec& spec, json::Allocator& a)
+      : spec_(spec),
+        a_(a),
+        input_(*spec.store, a, input_options(spec), &cache_),
+        output_(*spec.store, a, output_options(spec), &cache_) {}
 
   Result<json::Value> build(const Operation& op, const std::string& name) {
     json::Value tool(rapidjson::kObjectType);
@@ -125,14 +152,8 @@ class ToolBuilder {
     json::Value required(rapidjson::kArrayType);
     json::Value arguments(rapidjson::kArrayType);
     std::set<std::string> taken;
-    SchemaOptions in_opts;
-    in_opts.direction = Direction::kInput;
-    in_opts.openapi31 = spec_.is_31;
-    in_opts.max_nodes = spec_.store->bundle().limits().max_schema_nodes;
-    in_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
-    in_opts.max_depth = kInputMaxDepth;
-    in_opts.max_description = kNestedMaxDescription;
-    SchemaConverter input(*spec_.store, a_, in_opts, &cache_);
+    SchemaConverter& input = input_;  // the input schemas of this tool share one node budget
+    input.reset();
 
     for (const Parameter& p : op.parameters) {
       if (p.in == "body") continue;  // Swagger 2.0 body: handled with the request body below
@@ -354,15 +375,8 @@ class ToolBuilder {
       }
     }
     if (!schema) return json::Value();
-    SchemaOptions out_opts;
-    out_opts.direction = Direction::kOutput;
-    out_opts.openapi31 = spec_.is_31;
-    out_opts.max_depth = kOutputMaxDepth;
-    out_opts.max_nodes = kOutputMaxNodes;
-    out_opts.max_description = kOutputMaxDescription;
-    out_opts.note_cuts = false;
-    out_opts.max_ref_depth = spec_.store->bundle().limits().max_ref_depth;
-    SchemaConverter conv(*spec_.store, a_, out_opts, &cache_);
+    SchemaConverter& conv = output_;
+    conv.reset();
     auto s = conv.convert(schema, at.child("schema"));
     if (!s) return s.error();
     for (auto& n : conv.notes()) notes_.push_back(name + " (output): " + n);
@@ -402,6 +416,7 @@ class ToolBuilder {
   std::string text_;     // the description of the tool being built (reused: no new string per tool)
   std::string scratch_;  // a parameter's or body's description, when it is not the document's text as it is
   SchemaCache cache_;  // converted components, shared by the input and output schemas of every tool
+  SchemaConverter input_, output_;  // declared after cache_, which they use
 };
 
 json::Value string_schema(json::Allocator& a, const char* description, int max_length) {

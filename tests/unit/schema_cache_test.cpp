@@ -121,6 +121,19 @@ std::vector<std::string> tool_texts(const std::string& manifest) {
   return out;
 }
 
+// The notes of a report about the tool `name` ("name: ..." and "name (output): ...").
+std::vector<std::string> tool_notes(const std::string& report, const std::string& name) {
+  std::string buffer;
+  json::Document doc;
+  REQUIRE(json::parse(report, "report.json", {}, buffer, doc).ok());
+  std::vector<std::string> out;
+  for (const auto& note : doc["notes"].GetArray()) {
+    const std::string text(note.GetString(), note.GetStringLength());
+    if (text.rfind(name + ": ", 0) == 0 || text.rfind(name + " (output): ", 0) == 0) out.push_back(text);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("schema cache: every tool of a large compact manifest equals the tool built alone") {
@@ -133,6 +146,7 @@ TEST_CASE("schema cache: every tool of a large compact manifest equals the tool 
   const std::vector<std::string> tools = tool_texts(text);
   REQUIRE(tools.size() == 2 * kOperations);
 
+  std::size_t notes = 0;
   for (int i = 0; i < kOperations; ++i) {
     CAPTURE(i);
     auto alone = generate({{"spec.yaml", smeltsec::test::yaml_spec(path_item(i), components())}}, "all");
@@ -142,5 +156,13 @@ TEST_CASE("schema cache: every tool of a large compact manifest equals the tool 
     REQUIRE(single.size() == 2);
     CHECK(tools[2 * i] == single[0]);
     CHECK(tools[2 * i + 1] == single[1]);
+    // The notes about each tool too: nothing carried over from the tools built before it.
+    for (const std::string name : {"get" + std::to_string(i), "post" + std::to_string(i)}) {
+      CAPTURE(name);
+      const std::vector<std::string> expected = tool_notes(alone.value().report_json, name);
+      CHECK(tool_notes(whole.value().report_json, name) == expected);
+      notes += expected.size();
+    }
   }
+  CHECK(notes > static_cast<std::size_t>(kOperations));  // tools with notes (cycles cut) are among them
 }
