@@ -11,8 +11,8 @@ namespace {
 
 constexpr const char* kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 
-std::vector<std::string> string_list(const json::Value* v) {
-  std::vector<std::string> out;
+std::vector<std::string_view> string_list(const json::Value* v) {
+  std::vector<std::string_view> out;
   if (v != nullptr && v->IsArray()) {
     for (const auto& item : v->GetArray()) {
       if (item.IsString()) out.emplace_back(json::str(&item));
@@ -92,7 +92,7 @@ Result<std::vector<Operation>> collect_operations(intake::OpenApiSpec& spec) {
   intake::Trail root{nullptr, {}, spec.root, {}};
   intake::Trail paths_trail = root.child("paths");
   for (const auto& entry : paths->GetObject()) {
-    const std::string path(json::str(&entry.name));
+    const std::string_view path = json::str(&entry.name);
     intake::Trail path_trail = paths_trail.child(path);
     auto item = store.deref(intake::Node{spec.root, &entry.value}, path_trail);
     if (!item) return item.error();

@@ -21,17 +21,17 @@ struct Parameter {
 
 struct Operation {
   std::string method;  // upper case
-  std::string path;
   // Texts of the document (the spec outlives the operations): not copied.
+  std::string_view path;
   std::string_view operation_id, summary, description;
-  std::vector<std::string> tags;
+  std::vector<std::string_view> tags;
   bool deprecated = false;
   std::vector<Parameter> parameters;  // path-level ones merged in; operation-level ones override
   intake::Node request_body;          // 3.x requestBody, `$ref` followed
   intake::Node responses;
   const json::Value* security = nullptr;  // the operation's own, else the spec's
   std::string base_url;                   // operation / path / spec servers, most specific first
-  std::vector<std::string> consumes;      // Swagger 2.0 media types
+  std::vector<std::string_view> consumes;  // Swagger 2.0 media types (texts of the document)
   intake::Node node;                      // the operation object
   std::string pointer;                    // "#/paths/~1pets/get"
 };

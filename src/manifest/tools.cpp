@@ -464,7 +464,7 @@ json::Value grouped_tools(const intake::OpenApiSpec& spec, const std::vector<Ope
   std::unordered_set<std::string> seen_tags;
   for (const auto& op : ops) {
     for (const auto& t : op.tags) {
-      if (seen_tags.insert(t).second) tags.push_back(t);
+      if (seen_tags.insert(std::string(t)).second) tags.emplace_back(t);
     }
   }
   json::Value tools(rapidjson::kArrayType);

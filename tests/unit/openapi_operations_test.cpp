@@ -74,7 +74,7 @@ TEST_CASE("operations come in method order with their fields read from the opera
   CHECK(c.ops[1].method == "POST");
   CHECK(c.ops[1].operation_id == "addPet");
   CHECK(c.ops[1].summary == "Path summary");
-  CHECK(c.ops[1].tags == std::vector<std::string>{"pets", "write"});
+  CHECK(c.ops[1].tags == std::vector<std::string_view>{"pets", "write"});
   CHECK(c.ops[1].deprecated);
   CHECK(c.ops[1].pointer == "#/paths/~1pets/post");
 }
