@@ -415,7 +415,7 @@ function report() {
     ['native (last of --repeat)', nat.report.timingsMs, null],
   ];
   out.push('Where SmeltSec\'s time goes (core phases from report.timingsMs, ms; "outside" = call time − phases:');
-  out.push('JS↔wasm copies, manifest text → JS string, report JSON.parse; for native: bundle copy):');
+  out.push('the manifest bytes copied out to a JS buffer, the core\'s teardown, the report; for native: bundle copy):');
   out.push(table(['run', 'intake', 'analyze', 'tools', 'phases', 'outside', 'call'],
     phaseRows.map(([name, t, call]) => [name, fmt(t.intake), fmt(t.analyze), fmt(t.tools), fmt(sumTimings(t)), call == null ? '–' : fmt(call - sumTimings(t)), call == null ? '–' : fmt(call)]),
     ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
