@@ -65,13 +65,12 @@ Result<const Document*> DocumentStore::load(const std::string& path) {
 }
 
 Result<const RefTarget*> DocumentStore::resolve(const json::Value& ref, const Document* from, const Trail& at) {
-  const std::string_view text = json::str(&ref);
-  // Looked up by a view of the value's text (no key string per look-up); kept under a copy of it.
-  if (auto it = cache_.find(RefKey{from, text}); it != cache_.end()) return &it->second;
-  auto target = resolve_text(text, from, at);
+  // Keyed by a view of the value's text: no key string, neither to look up nor to keep.
+  const RefKey key{from, json::str(&ref)};
+  if (auto it = cache_.find(key); it != cache_.end()) return &it->second;
+  auto target = resolve_text(key.text, from, at);
   if (!target) return target.error();
-  const std::string& kept = ref_texts_.emplace_back(text);
-  return &cache_.emplace(RefKey{from, kept}, std::move(target.value())).first->second;
+  return &cache_.emplace(key, std::move(target.value())).first->second;
 }
 
 Result<RefTarget> DocumentStore::resolve_text(std::string_view ref, const Document* from, const Trail& at) {

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,10 +58,10 @@ class DocumentStore {
   // syntax and limits, or with "missing_file" (error.needs = {path}) when the bundle lacks it.
   Result<const Document*> load(const std::string& path);
 
-  // Resolves the `$ref` string `ref`, a value of document `from`, reported at `at`. Fails with "remote_ref"
-  // (never fetched), "ref_outside_bundle", "missing_file" (error.needs lists the file) or "ref_not_found";
-  // `where` names the `$ref`. The target lives as long as the store; each `$ref` text is resolved once per
-  // document.
+  // Resolves the `$ref` string `ref`, a value of document `from` (a document of this store: its text is kept by
+  // reference), reported at `at`. Fails with "remote_ref" (never fetched), "ref_outside_bundle", "missing_file"
+  // (error.needs lists the file) or "ref_not_found"; `where` names the `$ref`. The target lives as long as the
+  // store; each `$ref` text is resolved once per document.
   Result<const RefTarget*> resolve(const json::Value& ref, const Document* from, const Trail& at);
 
   // Follows `node` through `$ref` chains (at most `max_hops`) to a value that is not a reference.
@@ -86,8 +85,7 @@ class DocumentStore {
       return std::hash<std::string_view>()(k.text) ^ (std::hash<const void*>()(k.from) * 0x9E3779B97F4A7C15ull);
     }
   };
-  std::unordered_map<RefKey, RefTarget, RefKeyHash> cache_;  // keys view ref_texts_
-  std::deque<std::string> ref_texts_;  // the text of each $ref resolved (stable addresses)
+  std::unordered_map<RefKey, RefTarget, RefKeyHash> cache_;  // keys view the documents' `$ref` strings
 };
 
 }  // namespace smeltsec::intake
