@@ -236,11 +236,9 @@ std::string normalize_whitespace(std::string_view s) {
   return out;
 }
 
-void normalize_whitespace(std::string_view s, std::string& out) {
-  if (is_normalized(s)) {
-    out.assign(s.data(), s.size());
-    return;
-  }
+namespace {
+// normalize_whitespace's full pass, for text that the fast check did not find normal.
+void normalize_changed(std::string_view s, std::string& out) {
   // One pass writing by index (std::string::push_back per byte is slow in wasm builds); the output is
   // never longer than the input: every byte written stands for at least one byte read.
   out.resize(s.size());
@@ -289,6 +287,21 @@ void normalize_whitespace(std::string_view s, std::string& out) {
     ++i;
   }
   out.resize(n);
+}
+}  // namespace
+
+void normalize_whitespace(std::string_view s, std::string& out) {
+  if (is_normalized(s)) {
+    out.assign(s.data(), s.size());
+    return;
+  }
+  normalize_changed(s, out);
+}
+
+std::string_view normalized_whitespace(std::string_view s, std::string& buffer) {
+  if (is_normalized(s)) return s;
+  normalize_changed(s, buffer);
+  return buffer;
 }
 
 std::string truncate_words(std::string_view s, std::size_t max_chars) {

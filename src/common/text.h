@@ -34,6 +34,9 @@ std::string snake_case(std::string_view s);
 std::string normalize_whitespace(std::string_view s);
 // The same, into `out` (replacing its contents; no allocation while its capacity suffices).
 void normalize_whitespace(std::string_view s, std::string& out);
+// The same without a copy where nothing changes: `s` itself when it is already normal (most texts), else the
+// normalised text, written into `buffer`.
+std::string_view normalized_whitespace(std::string_view s, std::string& buffer);
 // True when normalize_whitespace(s) would return s unchanged, as for most texts (conservative: some unchanged
 // texts, such as ones with a blank line, answer false).
 bool whitespace_is_normal(std::string_view s);

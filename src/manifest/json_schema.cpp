@@ -223,11 +223,9 @@ std::string_view describe_keywords(const Keywords& kw, std::size_t max_chars, st
                        (json::same(type, "number") && (json::same(format, "float") || json::same(format, "double")));
   const bool add_format = !format.empty() && format.size() <= 64 && !obvious;
   const bool add_file = json::same(type, "file");
-  if (!add_format && !add_file && text::whitespace_is_normal(description) &&
-      text::fits(description, max_chars)) {
-    return description;
-  }
-  text::normalize_whitespace(description, text);
+  const std::string_view normal = text::normalized_whitespace(description, text);
+  if (!add_format && !add_file && text::fits(normal, max_chars)) return normal;
+  if (normal.data() != text.data()) text.assign(normal);  // the description itself: copied to be added to
   if (add_format) {
     if (!text.empty()) text += text.back() == '.' ? " " : ". ";
     text.append("Format: ").append(format).append(".");

@@ -42,18 +42,10 @@ Annotations annotations_for(const std::string& method) {
   return {false, false, false};  // POST creates: additive, not idempotent
 }
 
-// `s` with its whitespace normalised: `s` itself when that changes nothing (the usual case), else the
-// normalised text written into `buffer`.
-std::string_view normalized(std::string_view s, std::string& buffer) {
-  if (text::whitespace_is_normal(s)) return s;
-  text::normalize_whitespace(s, buffer);
-  return buffer;
-}
-
 // The tool's description, from the operation's summary (already normalised) and description, written into `out`.
 void tool_description(const Operation& op, std::string_view summary, std::string& out) {
   std::string description_buffer;
-  const std::string_view description = normalized(op.description, description_buffer);
+  const std::string_view description = text::normalized_whitespace(op.description, description_buffer);
   out.clear();
   if (op.deprecated) out = "Deprecated. ";
   const std::size_t start = out.size();
@@ -143,7 +135,7 @@ class ToolBuilder {
     json::Value tool(rapidjson::kObjectType);
     json::add(tool, "name", name, a_);
     std::string summary_buffer;
-    const std::string_view summary = normalized(op.summary, summary_buffer);
+    const std::string_view summary = text::normalized_whitespace(op.summary, summary_buffer);
     json::add(tool, "title", tool_title(summary, name), a_);
     tool_description(op, summary, text_);
     json::add(tool, "description", text_, a_);

@@ -314,6 +314,10 @@ TEST_CASE("normalize_whitespace: already-normal text and every small mix agree w
       text::normalize_whitespace(s, reused);
       REQUIRE(reused == reference(s));
       if (text::whitespace_is_normal(s)) REQUIRE(reference(s) == s);  // never claims normal text that is not
+      // The view: the text itself when normal (no copy), else the normalised text in the buffer.
+      const std::string_view view = text::normalized_whitespace(s, reused);
+      REQUIRE(view == reference(s));
+      REQUIRE((view.data() == s.data()) == text::whitespace_is_normal(s));
       ++checked;
       if (length < 6) {
         for (const auto& c : alphabet) next.push_back(s + c);
