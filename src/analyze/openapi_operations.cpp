@@ -30,7 +30,9 @@ Status read_parameters(intake::DocumentStore& store, intake::Node list, const in
   // parameters; no key strings), an index once it is long (a list of thousands stays linear in time).
   constexpr std::size_t kLinear = 32;
   std::unordered_map<std::string, std::size_t> positions;  // "<size of in>:<in><name>" -> index in `out`, past kLinear
-  auto key_of = [](const Parameter& p) { return std::to_string(p.in.size()) + ':' + std::string(p.in) + std::string(p.name); };
+  auto key_of = [](const Parameter& p) {
+    return std::to_string(p.in.size()) + ':' + std::string(p.in) + std::string(p.name);
+  };
   const std::string list_pointer = at.pointer();  // + "/<index>" for each entry (indexes need no escaping)
   out.reserve(out.size() + list.value->Size());
   rapidjson::SizeType i = 0;
@@ -100,7 +102,7 @@ Result<std::vector<Operation>> collect_operations(intake::OpenApiSpec& spec) {
     if (!path_item.value->IsObject()) continue;
     // The path item's members, then each operation's, read in one pass each.
     constexpr std::string_view kItemKeys[] = {"parameters", "servers", "summary", "description", "get", "put",
-                                         "post", "delete", "options", "head", "patch", "trace"};
+                                              "post",       "delete",  "options", "head",        "patch", "trace"};
     constexpr std::size_t kFirstMethod = 4;
     static_assert(std::size(kItemKeys) == kFirstMethod + std::size(kMethods), "one key per method");
     const json::Value* item_fields[std::size(kItemKeys)];
@@ -123,8 +125,9 @@ Result<std::vector<Operation>> collect_operations(intake::OpenApiSpec& spec) {
       }
       enum { kOperationId, kSummary, kDescription, kTags, kDeprecated, kParameters, kRequestBody, kResponses,
              kSecurity, kServers, kConsumes };
-      constexpr std::string_view kOpKeys[] = {"operationId", "summary", "description", "tags", "deprecated", "parameters",
-                                         "requestBody", "responses", "security", "servers", "consumes"};
+      constexpr std::string_view kOpKeys[] = {"operationId", "summary",    "description", "tags",
+                                              "deprecated",  "parameters", "requestBody", "responses",
+                                              "security",    "servers",    "consumes"};
       const json::Value* f[std::size(kOpKeys)];
       json::members(op_value, kOpKeys, f);
       Operation op;

@@ -381,8 +381,8 @@ TEST_CASE("json same_bytes: every length up to 40, a difference at every positio
 }
 
 TEST_CASE("json::less orders as std::string_view does: prefixes, bytes past 0x7F, every pair of a small set") {
-  std::vector<std::string> words = {"", "a", "ab", "abc", "abd", "b", "B", "a\x7F", "a\x80", "a\xFF", "\xC3\xA9",
-                                    "zz", "name", "names", "nam", "id", "ID", std::string(1, '\0'), std::string("a\0b", 3)};
+  std::vector<std::string> words = {"", "a", "ab", "abc", "abd", "b", "B", "a\x7F", "a\x80", "a\xFF", "\xC3\xA9", "zz",
+                                    "name", "names", "nam", "id", "ID", std::string(1, '\0'), std::string("a\0b", 3)};
   std::size_t pairs = 0;
   for (const std::string& a : words) {
     for (const std::string& b : words) {

@@ -166,7 +166,8 @@ TEST_CASE("retryable operations and the success response chosen for the output s
                   "           responses: {'2XX': " + response("wide") + ", '202': " + response("accepted") + "}}\n" +
                   "  /b:\n    post: {operationId: once, x-retryable: false, x-idempotent: false,\n"
                   "           responses: {'200': " + response("ok") + "}}\n" +
-                  "  /c:\n    post: {operationId: idem, x-idempotent: true, responses: {'204': {description: none}}}\n")}},
+                  "  /c:\n    post: {operationId: idem, x-idempotent: true,\n"
+                  "           responses: {'204': {description: none}}}\n")}},
       "all");
   INFO(out.error().code, " ", out.error().message, " ", out.error().where);
   REQUIRE(out.ok());
