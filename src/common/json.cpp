@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/bytes.h"
+#include "common/json_reader.h"
 #include "common/text.h"
 
 namespace smeltsec::json {
@@ -70,23 +71,35 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
   if (const std::size_t bad = smeltsec::text::invalid_utf8_offset(text); bad != std::string_view::npos) {
     return Error{"encoding", "the file is not valid UTF-8 text", where_at(bad)};
   }
-  // RapidJSON reads the buffer as a C string: a NUL ends the document early. Where the parse stops (at an
-  // error or its end) is checked below: stopping at a NUL before the end of the text is an error.
-  // RapidJSON's SIMD paths read 16-byte blocks, which may extend up to 15 bytes past the terminating NUL
-  // (aligned ones, and the unaligned string and whitespace scans our patched headers add: see
-  // cmake/rapidjson/): pad.
+  // The text is read as a C string: a NUL ends the document early. Where reading stops (at an error or the
+  // end) is checked below: stopping at a NUL before the end of the text is an error. Both readers read
+  // 16-byte blocks, which may extend up to 15 bytes past the terminating NUL: pad.
   constexpr std::size_t kPadding = 16;
-  buffer.reserve(text.size() + kPadding);
-  buffer.assign(text.data(), text.size());
-  buffer.append(kPadding, '\0');
-  // UTF-8 is checked above, 8 bytes at a time; RapidJSON's own check goes byte by byte. The recursive parser
-  // is ~15 % faster than the iterative one but takes native stack per nesting level (a few hundred bytes):
-  // it runs only while the nesting limit bounds the depth to what any stack holds.
+  auto fill = [&] {
+    buffer.reserve(text.size() + kPadding);
+    buffer.assign(text.data(), text.size());
+    buffer.append(kPadding, '\0');
+  };
+  fill();
+  // UTF-8 is checked above, 8 bytes at a time; neither reader checks it again. Valid JSON is read by
+  // read_in_place (common/json_reader.h); RapidJSON's reader runs only when that stops early, on a fresh
+  // copy of the text, to name the error and where it is (or the limit that stopped it: the same handler
+  // stops it at the same value). Its recursive parser is ~15 % faster than the iterative one but takes
+  // native stack per nesting level (a few hundred bytes): it runs only while the nesting limit bounds the
+  // depth to what any stack holds.
+  std::size_t end = 0;  // where reading stopped
+  bool read = false;
+  auto read_fast = [&](Document& doc) {
+    LimitedHandler handler(doc, limits);
+    const char* stop = read_in_place(buffer.data(), handler);
+    if (stop != nullptr) end = static_cast<std::size_t>(stop - buffer.data());
+    return read = stop != nullptr;
+  };
+  out.Populate(read_fast);
   constexpr int kMaxRecursiveNesting = 1024;
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag;
   rapidjson::ParseResult result;
   const char* exceeded = nullptr;
-  std::size_t end = 0;  // where the parser stopped reading
   auto generate = [&](Document& doc) {
     LimitedHandler handler(doc, limits);
     rapidjson::GenericInsituStringStream<rapidjson::UTF8<>> stream(buffer.data());
@@ -98,7 +111,10 @@ Status parse(std::string_view text, const std::string& file, const Limits& limit
     end = stream.Tell();
     return !result.IsError();
   };
-  out.Populate(generate);
+  if (!read) {
+    fill();
+    out.Populate(generate);
+  }
   const std::size_t stop = result.IsError() ? result.Offset() : end;
   if (stop < text.size() && text[stop] == '\0') {
     out.SetNull();
