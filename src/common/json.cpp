@@ -24,19 +24,19 @@ class LimitedHandler {
  public:
   LimitedHandler(Document& doc, const Limits& limits) : doc_(doc), limits_(limits) {}
 
-  bool Null() { return count() && doc_.Null(); }
-  bool Bool(bool b) { return count() && doc_.Bool(b); }
-  bool Int(int i) { return count() && doc_.Int(i); }
-  bool Uint(unsigned u) { return count() && doc_.Uint(u); }
-  bool Int64(int64_t i) { return count() && doc_.Int64(i); }
-  bool Uint64(uint64_t u) { return count() && doc_.Uint64(u); }
-  bool Double(double d) { return count() && doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return count() && doc_.RawNumber(s, n, copy); }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return count() && doc_.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
-  bool StartObject() { return open() && doc_.StartObject(); }
-  bool EndObject(rapidjson::SizeType n) { --depth_; return doc_.EndObject(n); }
-  bool StartArray() { return open() && doc_.StartArray(); }
+  RAPIDJSON_FORCEINLINE bool Null() { return count() && doc_.Null(); }
+  RAPIDJSON_FORCEINLINE bool Bool(bool b) { return count() && doc_.Bool(b); }
+  RAPIDJSON_FORCEINLINE bool Int(int i) { return count() && doc_.Int(i); }
+  RAPIDJSON_FORCEINLINE bool Uint(unsigned u) { return count() && doc_.Uint(u); }
+  RAPIDJSON_FORCEINLINE bool Int64(int64_t i) { return count() && doc_.Int64(i); }
+  RAPIDJSON_FORCEINLINE bool Uint64(uint64_t u) { return count() && doc_.Uint64(u); }
+  RAPIDJSON_FORCEINLINE bool Double(double d) { return count() && doc_.Double(d); }
+  RAPIDJSON_FORCEINLINE bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return count() && doc_.RawNumber(s, n, copy); }
+  RAPIDJSON_FORCEINLINE bool String(const char* s, rapidjson::SizeType n, bool copy) { return count() && doc_.String(s, n, copy); }
+  RAPIDJSON_FORCEINLINE bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  RAPIDJSON_FORCEINLINE bool StartObject() { return open() && doc_.StartObject(); }
+  RAPIDJSON_FORCEINLINE bool EndObject(rapidjson::SizeType n) { --depth_; return doc_.EndObject(n); }
+  RAPIDJSON_FORCEINLINE bool StartArray() { return open() && doc_.StartArray(); }
   bool EndArray(rapidjson::SizeType n) { --depth_; return doc_.EndArray(n); }
 
   const char* exceeded = nullptr;  // the limit that stopped the parse, if any
