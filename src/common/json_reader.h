@@ -5,14 +5,13 @@
 // offset. Only valid JSON takes this path, so only acceptance and events have to agree with RapidJSON, and
 // tests/unit/json_reader_test.cpp and fuzz/fuzz_json.cpp hold it to that.
 //
-// Why not RapidJSON's reader for everything: its recursive descent keeps the stream in memory and passes it
-// through a dozen small functions per token, which cost about twice as much per token in the wasm build as
-// natively: GitHub's 13 MB description took ~11 ms to tokenise in wasm against ~7 natively. Here the cursor stays in a
-// local, containers are a loop over an explicit stack (no recursion: depth costs heap, not native stack),
-// and whitespace, strings and escapes are scanned 16 bytes at a time (SSE2; 128-bit wasm SIMD in the wasm
-// build). Numbers other than short integers go to RapidJSON's own number parser, so that every double is
-// rounded exactly as before. Measured (GitHub's description, the intake phase: copy, UTF-8 check, parse):
-// wasm 14.4 -> 8.5 ms, native 9.4 -> 7.8 ms.
+// Why not RapidJSON's reader for everything: its recursive descent keeps the stream in memory and passes it through a
+// dozen small functions per token, which cost about twice as much per token in the wasm build as natively: GitHub's 13
+// MB description took ~11 ms to tokenise in wasm against ~7 natively. Here the cursor stays in a local, containers are
+// a loop over an explicit stack (no recursion: depth costs heap, not native stack), and whitespace, strings and escapes
+// are scanned 16 bytes at a time (SSE2; 128-bit wasm SIMD in the wasm build). Numbers other than short integers go to
+// RapidJSON's own number parser, so that every double is rounded exactly as before. Measured (GitHub's description, the
+// intake phase: copy, UTF-8 check, parse): wasm 14.4 -> 8.5 ms, native 9.4 -> 7.8 ms.
 #pragma once
 
 #include <emmintrin.h>
