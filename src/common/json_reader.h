@@ -28,7 +28,7 @@ namespace reader_detail {
 
 // Byte by byte, what the 16-byte scans below compute (and what the reader uses where SSE2 is missing):
 // bit i of the result is set where byte i of p[0, 16) ends a run of plain string bytes ('"', '\\' or a
-// control byte below 0x20, NUL included), or, for non_whitespace_bytes, is not JSON whitespace.
+// control byte below 0x20, NUL included), or, for non_whitespace_bytewise, is not JSON whitespace.
 inline unsigned string_stops_bytewise(const char* p) {
   unsigned stops = 0;
   for (unsigned i = 0; i < 16; ++i) {
