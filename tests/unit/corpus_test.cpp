@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -14,17 +12,14 @@
 #include "common/text.h"
 #include "test_support.h"
 
+using smeltsec::test::read_file;
+
 namespace fs = std::filesystem;
 
 namespace {
 
 fs::path corpus_root() {
   return fs::path(SMELTSEC_SOURCE_DIR).parent_path() / "shared" / "corpus" / "openapi";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 // Generates a manifest for `entry` (relative to `root`) the way a host does: start with the entry alone and

@@ -6,16 +6,16 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "json_events.h"
+#include "test_support.h"
 
 using smeltsec::test::Outcome;
 using smeltsec::test::read_fast;
+using smeltsec::test::read_file;
 using smeltsec::test::read_rapidjson;
 namespace fs = std::filesystem;
 
@@ -33,11 +33,6 @@ bool agree(const std::string& text) {
     REQUIRE(fast.events == reference.events);
   }
   return reference.ok;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 // Random JSON with what the reader treats specially: every escape, surrogates (paired, lone, broken), raw

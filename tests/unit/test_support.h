@@ -5,7 +5,10 @@
 
 #include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +42,12 @@ inline Result<ManifestOutput> generate(std::initializer_list<File> files, const 
 
 inline Result<std::string> analyze(std::initializer_list<File> files) {
   return analyze_spec(bundle_of(files), {});
+}
+
+// The bytes of a file (empty when it cannot be read).
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 // Wall time of a scope, for guards against hangs. Bounds are generous: sanitizer and wasm builds run the same
